@@ -1,0 +1,1 @@
+"""Qt application (the only package that imports PySide6/pyqtgraph)."""

@@ -1,0 +1,129 @@
+"""Command line: ``python main.py COMMAND ...`` (also the ``liif-viewer`` entry point).
+
+Each command parses its arguments, calls ``model``/``render``, and prints one clear
+line per outcome. Errors the user can act on are printed as one line (exit 1);
+Qt is imported only by the ``view`` command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+__all__ = ["main", "build_parser"]
+
+
+class UserError(Exception):
+    """An error to show as one line, without a traceback."""
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _load_model(args: argparse.Namespace):  # noqa: ANN202  (returns LIIF; imported lazily)
+    from .model import CheckpointError, WeightsError, load_model, pick_device
+
+    try:
+        device = pick_device(args.device)
+        return load_model(args.model, device=device, say=_say), device
+    except (CheckpointError, WeightsError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+
+
+def _progress_bar(total: int, desc: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=desc, unit="px", unit_scale=True, file=sys.stderr, disable=None, leave=False)
+
+    def update(done: int, _total: int) -> None:
+        bar.update(done - bar.n)
+
+    return update, bar.close
+
+
+def cmd_fetch_weights(args: argparse.Namespace) -> int:
+    """Fetch and verify the official checkpoint (no-op when already present and valid)."""
+    from .model import WeightsError, ensure_weights
+
+    try:
+        path = ensure_weights(say=_say)
+    except WeightsError as exc:
+        raise UserError(str(exc)) from None
+    print(f"weights ready: {path}")
+    return 0
+
+
+def cmd_upscale(args: argparse.Namespace) -> int:
+    """Render an image at a new size with LIIF and write it."""
+    from .render.image_io import ImageLoadError, ImageSaveError, load_image, save_image
+    from .render.upscale import output_size, parse_size, resize_alpha, upscale_rgb
+
+    try:
+        size = parse_size(args.size) if args.size else None
+        image = load_image(args.input)
+        width, height = output_size(image.width, image.height, args.scale, size)
+    except (ImageLoadError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+    if width * height > args.max_pixels:
+        raise UserError(f"output {width}x{height} is {width * height / 1e6:.0f} MP, above --max-pixels "
+                        f"{args.max_pixels / 1e6:.0f} MP; raise the limit to go ahead")
+    model, device = _load_model(args)
+    start = time.perf_counter()
+    update, close = _progress_bar(width * height, f"LIIF {width}x{height}")
+    try:
+        rgb8 = upscale_rgb(model, image, width, height, device=device, progress=update)
+    finally:
+        close()
+    alpha8 = resize_alpha(image.alpha, width, height) if image.alpha is not None else None
+    try:
+        out = save_image(args.output, rgb8, alpha8, image.icc_profile, image.exif, quality=args.quality,
+                         text={"Software": "liif-viewer", "Source": Path(args.input).name,
+                               "LIIF-Model-sha256": getattr(model, "checkpoint_sha256", "")})
+    except ImageSaveError as exc:
+        raise UserError(str(exc)) from None
+    seconds = time.perf_counter() - start
+    print(f"wrote {out} ({width}x{height}, from {image.width}x{image.height}) in {seconds:.1f} s")
+    return 0
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", metavar="PATH", help="a LIIF-format checkpoint (default: the official weights)")
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = argparse.ArgumentParser(prog="liif-viewer", description="Continuous-image viewer built on LIIF.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("upscale", help="render an image at any size or scale with LIIF")
+    p.add_argument("input", help="image file")
+    p.add_argument("-o", "--output", required=True, help="output file; format from the extension")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--scale", type=float, help="scale factor, e.g. 3.7 (below 1 downscales)")
+    group.add_argument("--size", help="output WIDTHxHEIGHT, e.g. 1920x1080 (any aspect)")
+    p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    p.add_argument("--max-pixels", type=int, default=200_000_000, help=argparse.SUPPRESS)
+    _add_model_options(p)
+    p.set_defaults(func=cmd_upscale)
+
+    p = sub.add_parser("fetch-weights", help="download and verify the official checkpoint into models/")
+    p.set_defaults(func=cmd_fetch_weights)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the process exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        _say(f"error: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130

