@@ -1,0 +1,181 @@
+"""The fast LIIF query: the paper's decoder rearranged so that most work is shared.
+
+Three exact rewrites of :meth:`LIIF.query_rgb` (the reference):
+
+1. *Folded first layer.* Layer 1 sees [unfolded code (576), rel (2), cell (2)].
+   The code part, ``W1[:, :576] @ code + b1``, depends only on the latent cell, so
+   it is computed once per cell (``project``) and each query adds only the 4
+   coordinate/cell inputs: 1.59 instead of 2.77 MFLOP per pixel.
+2. *Nearest code by index arithmetic* instead of ``grid_sample``, written with the
+   same floating-point steps as PyTorch's CPU kernel (unnormalise, round half to
+   even) so the same codes are picked at borders and exact cell edges.
+3. *Fused buffers*: the 4 ensemble members of a batch go through the MLP as one
+   matrix, with in-place ``addmm`` and ``relu_`` into preallocated buffers.
+
+``fast`` precision runs the three hidden 256x256 layers in bfloat16 (first and
+last layers stay fp32); ``exact`` stays fp32 throughout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from ..model import LIIF
+from ..model.coords import make_coord
+from ..model.liif import INPUT_MEAN, INPUT_STD
+
+__all__ = ["FoldedDecoder", "CodeRegion", "Cancelled", "PRECISIONS"]
+
+PRECISIONS = ("exact", "fast")
+_EDGE_EPS = 1e-6
+_AREA_EPS = 1e-9
+_STEPS = ((-1, -1), (-1, 1), (1, -1), (1, 1))
+
+
+@dataclass
+class CodeRegion:
+    """Layer-1 projections of the codes in rows [row0, row0+rows) x cols [col0, col0+cols) of the grid."""
+
+    proj: torch.Tensor  # (rows * cols, hidden) fp32, or (len(codes), hidden) when ``lookup`` is set
+    row0: int
+    col0: int
+    rows: int
+    cols: int
+    lookup: torch.Tensor | None = None  # (rows * cols,) int64: dense index → row of ``proj`` (sparse regions)
+
+
+class Cancelled(Exception):
+    """Raised inside a query when its cancel check says stop; no partial result is returned."""
+
+
+class FoldedDecoder:
+    """LIIF's decoder (unfold + local ensemble + cell decode + MLP) for one model, precision and device."""
+
+    def __init__(self, model: LIIF, precision: str = "exact", device: torch.device | str = "cpu",
+                 batch_size: int = 2048) -> None:
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+        if not (model.local_ensemble and model.feat_unfold and model.cell_decode):
+            raise ValueError("the fast decoder needs local_ensemble, feat_unfold and cell_decode")
+        self.device = torch.device(device)
+        self.precision = precision
+        self.batch_size = batch_size
+        linears = model.imnet.linears
+        w1, b1 = linears[0].weight.detach().float(), linears[0].bias.detach().float()
+        n_code = w1.shape[1] - 4
+        self.feat_dim = n_code // 9
+        self.hidden = w1.shape[0]
+        self.w_code_t = w1[:, :n_code].t().contiguous().to(self.device)  # (576, 256)
+        self.b1 = b1.to(self.device)
+        self.w_rel_t = w1[:, n_code:n_code + 2].t().contiguous().to(self.device)  # (2, 256)
+        self.w_cell_t = w1[:, n_code + 2:].t().contiguous().to(self.device)  # (2, 256)
+        hidden_dtype = torch.bfloat16 if precision == "fast" else torch.float32
+        if precision == "fast" and self.device.type == "cuda":
+            hidden_dtype = torch.float16
+        self.hidden_dtype = hidden_dtype
+        self.mid = [(lin.weight.detach().t().contiguous().to(self.device, hidden_dtype),
+                     lin.bias.detach().to(self.device, hidden_dtype)) for lin in linears[1:-1]]
+        self.w_out_t = linears[-1].weight.detach().float().t().contiguous().to(self.device)
+        self.b_out = linears[-1].bias.detach().float().to(self.device)
+        #: MLP batches run so far (tests use it to prove cancellation stops work).
+        self.batches_run = 0
+
+    # --- layer-1 projection of codes ----------------------------------------------------------------
+    def project(self, feat_padded: torch.Tensor) -> torch.Tensor:
+        """Codes with a 1-cell zero/neighbour margin (C, rows+2, cols+2) → projections (rows*cols, 256)."""
+        c, hp, wp = feat_padded.shape
+        unfolded = F.unfold(feat_padded.float().unsqueeze(0), 3)  # (1, C*9, rows*cols), no padding
+        return torch.addmm(self.b1, unfolded[0].t(), self.w_code_t)
+
+    def project_region(self, feat_padded: torch.Tensor, row0: int, col0: int) -> CodeRegion:
+        """``project`` wrapped with the region's place in the grid."""
+        rows, cols = feat_padded.shape[1] - 2, feat_padded.shape[2] - 2
+        return CodeRegion(self.project(feat_padded), row0, col0, rows, cols)
+
+    def project_sparse(self, feat_padded: torch.Tensor, row0: int, col0: int, local: torch.Tensor) -> CodeRegion:
+        """Project only the codes at dense ``local`` indices of the region (zoomed-out views touch few)."""
+        rows, cols = feat_padded.shape[1] - 2, feat_padded.shape[2] - 2
+        codes = torch.unique(local)
+        r, c = codes // cols, codes % cols
+        # Same channel order as F.unfold: channel-major, then the 3x3 offsets row by row.
+        patches = torch.stack([feat_padded[:, r + dy, c + dx] for dy in range(3) for dx in range(3)], dim=1)
+        proj = torch.addmm(self.b1, patches.reshape(-1, codes.numel()).t().float(), self.w_code_t)
+        lookup = torch.full((rows * cols,), -1, dtype=torch.long, device=self.device)
+        lookup[codes] = torch.arange(codes.numel(), device=self.device)
+        return CodeRegion(proj, row0, col0, rows, cols, lookup)
+
+    def neighbour_indices(self, grid_hw: tuple[int, int], norm_yx: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Grid (row, col) of the 4 ensemble codes of each query, in ensemble order."""
+        h, w = grid_hw
+        y, x = norm_yx[:, 0], norm_yx[:, 1]
+        out = []
+        for step_row, step_col in _STEPS:
+            sy = (y + (step_row / h + _EDGE_EPS)).clamp_(-1 + _EDGE_EPS, 1 - _EDGE_EPS)
+            sx = (x + (step_col / w + _EDGE_EPS)).clamp_(-1 + _EDGE_EPS, 1 - _EDGE_EPS)
+            out.append((self._nearest_index(sy, h), self._nearest_index(sx, w)))
+        return out
+
+    # --- the query ----------------------------------------------------------------------------------
+    @staticmethod
+    def _nearest_index(coord: torch.Tensor, size: int) -> torch.Tensor:
+        # PyTorch's CPU grid_sample (nearest, align_corners=False): (x + 1) * (size / 2) - 0.5, round half even.
+        idx = ((coord + 1.0) * (size / 2.0) - 0.5).round_()
+        return idx.clamp_(0, size - 1).long()
+
+    @torch.no_grad()
+    def query(self, region: CodeRegion, grid_hw: tuple[int, int], norm_yx: torch.Tensor,
+              cell: torch.Tensor, out: torch.Tensor | None = None,
+              cancelled: Callable[[], bool] | None = None) -> torch.Tensor:
+        """RGB in [0, 1] units (unclamped) at ``norm_yx`` (N, 2) with ``cell`` (N, 2) → (N, 3).
+
+        ``grid_hw`` is the size of the whole code grid; ``region`` must hold every code the
+        queries' local ensembles touch. ``cancelled`` is checked before every batch; when it
+        returns True the query raises :class:`Cancelled`.
+        """
+        n = norm_yx.shape[0]
+        if out is None:
+            out = torch.empty(n, 3, device=self.device)
+        for start in range(0, n, self.batch_size):
+            stop = min(n, start + self.batch_size)
+            if cancelled is not None and cancelled():
+                raise Cancelled
+            self._query_batch(region, grid_hw, norm_yx[start:stop], cell[start:stop], out[start:stop])
+            self.batches_run += 1
+        return out
+
+    def _query_batch(self, region: CodeRegion, grid_hw: tuple[int, int], norm_yx: torch.Tensor,
+                     cell: torch.Tensor, out: torch.Tensor) -> None:
+        h, w = grid_hw
+        dev = self.device
+        b = norm_yx.shape[0]
+        centres_y, centres_x = make_coord(h, dev), make_coord(w, dev)
+        grid_scale = torch.tensor([h, w], device=dev, dtype=torch.float32)
+        y, x = norm_yx[:, 0], norm_yx[:, 1]
+        rels, idxs = [], []
+        for iy, ix in self.neighbour_indices(grid_hw, norm_yx):
+            rel = torch.stack([y - centres_y[iy], x - centres_x[ix]], dim=-1) * grid_scale
+            rels.append(rel)
+            idxs.append((iy - region.row0) * region.cols + (ix - region.col0))
+        rel_all = torch.cat(rels)  # (4b, 2)
+        index = torch.cat(idxs)
+        if region.lookup is not None:
+            index = region.lookup[index]
+        # Layer 1, folded: per-code projection + the 4 coordinate/cell inputs.
+        h1 = region.proj.index_select(0, index)
+        h1.addmm_(rel_all, self.w_rel_t)
+        cell_term = (cell * grid_scale) @ self.w_cell_t  # (b, 256), the same for the 4 members
+        h1.view(4, b, -1).add_(cell_term)
+        act = h1.relu_().to(self.hidden_dtype)
+        for weight, bias in self.mid:
+            act = torch.addmm(bias, act, weight).relu_()
+        pred = torch.addmm(self.b_out, act.float(), self.w_out_t).view(4, b, 3)
+        areas = (rel_all[:, 0] * rel_all[:, 1]).abs_().add_(_AREA_EPS).view(4, b)
+        total = areas.sum(dim=0)
+        # Diagonal swap of the ensemble weights (see LIIF.query_rgb).
+        weights = (areas.flip(0) / total).unsqueeze(-1)
+        torch.sum(pred * weights, dim=0, out=out)
+        out.mul_(INPUT_STD).add_(INPUT_MEAN)

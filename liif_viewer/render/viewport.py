@@ -1,0 +1,122 @@
+"""Viewport geometry: which continuous image region a screen of pixels shows.
+
+Spaces (names carry them):
+
+* ``image_xy`` — continuous source-image pixels, x right, y down; pixel (i, j)
+  covers [j, j+1) x [i, i+1) and has its centre at (j + .5, i + .5).
+* ``screen_xy`` — output (device) pixels of the pane, same orientation;
+  screen pixel (r, c) has its centre at (c + .5, r + .5).
+* ``lattice`` — at a given ``scale`` (screen px per image px) the plane is cut
+  into a fixed grid of screen-sized pixels, lattice pixel k spanning image
+  [k / scale, (k + 1) / scale). A viewport's pixels are always lattice pixels:
+  its origin is snapped to whole lattice steps, so panning at a fixed zoom
+  re-uses rendered tiles and a tiled export equals a one-shot render.
+
+A ``Viewport`` is a frozen value with geometry only (no tiles, threads or Qt).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+__all__ = ["Viewport", "MIN_SCALE", "MAX_SCALE"]
+
+MIN_SCALE = 1e-3
+MAX_SCALE = 4096.0
+
+
+@dataclass(frozen=True)
+class Viewport:
+    """``center_xy`` (image px) shown at the middle of a ``width`` x ``height`` screen at ``scale``."""
+
+    center_x: float
+    center_y: float
+    scale: float  # screen px per image px
+    width: int  # screen px
+    height: int  # screen px
+
+    def __post_init__(self) -> None:
+        if self.width < 1 or self.height < 1:
+            raise ValueError(f"viewport size must be positive, got {self.width}x{self.height}")
+        if not (MIN_SCALE <= self.scale <= MAX_SCALE) or not math.isfinite(self.scale):
+            raise ValueError(f"scale {self.scale} outside [{MIN_SCALE}, {MAX_SCALE}]")
+
+    # --- construction -------------------------------------------------------------------------------
+    @classmethod
+    def fitted(cls, image_width: int, image_height: int, width: int, height: int) -> Viewport:
+        """The whole image, centred, as large as fits."""
+        scale = min(width / image_width, height / image_height)
+        return cls(image_width / 2, image_height / 2, scale, width, height)
+
+    @classmethod
+    def from_region(cls, x: float, y: float, region_width: float, region_height: float,
+                    width: int, height: int) -> Viewport:
+        """A region of the image (image px) rendered to ``width`` x ``height``; scale from the width."""
+        return cls(x + region_width / 2, y + region_height / 2, width / region_width, width, height)
+
+    def with_size(self, width: int, height: int) -> Viewport:
+        """Same centre and scale on a screen of another size."""
+        return replace(self, width=width, height=height)
+
+    def with_scale(self, scale: float) -> Viewport:
+        """Same centre at another scale (clamped to the supported range)."""
+        return replace(self, scale=min(MAX_SCALE, max(MIN_SCALE, scale)))
+
+    def zoomed_at(self, screen_xy: tuple[float, float], factor: float) -> Viewport:
+        """Zoom by ``factor`` keeping the image point under ``screen_xy`` fixed on screen."""
+        image_x, image_y = self.screen_to_image(*screen_xy)
+        scale = min(MAX_SCALE, max(MIN_SCALE, self.scale * factor))
+        cx = image_x - (screen_xy[0] - self.width / 2) / scale
+        cy = image_y - (screen_xy[1] - self.height / 2) / scale
+        return replace(self, center_x=cx, center_y=cy, scale=scale)
+
+    def panned_by(self, dx_screen: float, dy_screen: float) -> Viewport:
+        """Move the content by (dx, dy) screen px (content follows a drag)."""
+        return replace(self, center_x=self.center_x - dx_screen / self.scale,
+                       center_y=self.center_y - dy_screen / self.scale)
+
+    def centered_on(self, image_x: float, image_y: float) -> Viewport:
+        """Same scale and size, another centre."""
+        return replace(self, center_x=image_x, center_y=image_y)
+
+    # --- lattice ------------------------------------------------------------------------------------
+    @property
+    def origin_lattice(self) -> tuple[int, int]:
+        """Lattice index (column, row) of the top-left screen pixel."""
+        return (round(self.center_x * self.scale - self.width / 2),
+                round(self.center_y * self.scale - self.height / 2))
+
+    def image_rect(self) -> tuple[float, float, float, float]:
+        """(x, y, w, h) in image px exactly covered by the rendered pixels (for placing the image)."""
+        ox, oy = self.origin_lattice
+        return ox / self.scale, oy / self.scale, self.width / self.scale, self.height / self.scale
+
+    def pixel_centres(self) -> tuple[np.ndarray, np.ndarray]:
+        """Image x of each screen column's centre (width,) and image y of each row's (height,), float64."""
+        ox, oy = self.origin_lattice
+        xs = (ox + np.arange(self.width, dtype=np.float64) + 0.5) / self.scale
+        ys = (oy + np.arange(self.height, dtype=np.float64) + 0.5) / self.scale
+        return xs, ys
+
+    # --- conversions --------------------------------------------------------------------------------
+    def screen_to_image(self, screen_x: float, screen_y: float) -> tuple[float, float]:
+        """Continuous screen position → image position (through the snapped lattice origin)."""
+        ox, oy = self.origin_lattice
+        return (ox + screen_x) / self.scale, (oy + screen_y) / self.scale
+
+    def image_to_screen(self, image_x: float, image_y: float) -> tuple[float, float]:
+        """Continuous image position → screen position."""
+        ox, oy = self.origin_lattice
+        return image_x * self.scale - ox, image_y * self.scale - oy
+
+    def visible_image_rect(self, image_width: int, image_height: int) -> tuple[int, int, int, int] | None:
+        """Integer pixel box (x0, y0, x1, y1) of the image that the view touches, or None when disjoint."""
+        x, y, w, h = self.image_rect()
+        x0, y0 = max(0, math.floor(x)), max(0, math.floor(y))
+        x1, y1 = min(image_width, math.ceil(x + w)), min(image_height, math.ceil(y + h))
+        if x0 >= x1 or y0 >= y1:
+            return None
+        return x0, y0, x1, y1
