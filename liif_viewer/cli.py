@@ -34,12 +34,14 @@ def _load_model(args: argparse.Namespace):  # noqa: ANN202  (returns LIIF; impor
         raise UserError(str(exc)) from None
 
 
-def _progress_bar(total: int, desc: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+def _progress_bar(desc: str, unit: str = "tile") -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A console progress bar (quiet when stderr is not a terminal): (update(done, total), close())."""
     from tqdm import tqdm
 
-    bar = tqdm(total=total, desc=desc, unit="px", unit_scale=True, file=sys.stderr, disable=None, leave=False)
+    bar = tqdm(desc=desc, unit=unit, file=sys.stderr, disable=None, leave=False)
 
-    def update(done: int, _total: int) -> None:
+    def update(done: int, total: int) -> None:
+        bar.total = total
         bar.update(done - bar.n)
 
     return update, bar.close
@@ -73,9 +75,10 @@ def cmd_upscale(args: argparse.Namespace) -> int:
                         f"{args.max_pixels / 1e6:.0f} MP; raise the limit to go ahead")
     model, device = _load_model(args)
     start = time.perf_counter()
-    update, close = _progress_bar(width * height, f"LIIF {width}x{height}")
+    precision = "fast" if args.fast else "exact"
+    update, close = _progress_bar(f"LIIF {precision} {width}x{height}")
     try:
-        rgb8 = upscale_rgb(model, image, width, height, device=device, progress=update)
+        rgb8 = upscale_rgb(model, image, width, height, device=device, precision=precision, progress=update)
     finally:
         close()
     alpha8 = resize_alpha(image.alpha, width, height) if image.alpha is not None else None
@@ -87,6 +90,31 @@ def cmd_upscale(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     seconds = time.perf_counter() - start
     print(f"wrote {out} ({width}x{height}, from {image.width}x{image.height}) in {seconds:.1f} s")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Measure the engine on this machine; print a table, and JSON lines with --json."""
+    import json
+
+    import torch
+
+    from .render.bench import run_bench
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    model, device = _load_model(args)
+    result = run_bench(model, device, repeats=args.repeats, big_photo=not args.no_big, say=_say)
+    rows = [(k, v) for k, v in result.items()]
+    if args.json:
+        for key, value in rows:
+            print(json.dumps({"metric": key, "value": value}))
+        print(json.dumps(result))
+    else:
+        width = max(len(k) for k, _ in rows)
+        for key, value in rows:
+            shown = f"{value:,.3f}" if isinstance(value, float) else str(value)
+            print(f"{key:<{width}}  {shown}")
     return 0
 
 
@@ -106,10 +134,19 @@ def build_parser() -> argparse.ArgumentParser:
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--scale", type=float, help="scale factor, e.g. 3.7 (below 1 downscales)")
     group.add_argument("--size", help="output WIDTHxHEIGHT, e.g. 1920x1080 (any aspect)")
+    p.add_argument("--fast", action="store_true", help="fast mode (reduced precision, ≥ 60 dB vs exact)")
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
     p.add_argument("--max-pixels", type=int, default=200_000_000, help=argparse.SUPPRESS)
     _add_model_options(p)
     p.set_defaults(func=cmd_upscale)
+
+    p = sub.add_parser("bench", help="measure speed and memory of the render engine on this machine")
+    p.add_argument("--json", action="store_true", help="JSON lines; the last line is one object with every key")
+    p.add_argument("--repeats", type=int, default=3, help="runs per figure (median)")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's choice)")
+    p.add_argument("--no-big", action="store_true", help="skip the 12 MP photo probe")
+    _add_model_options(p)
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("fetch-weights", help="download and verify the official checkpoint into models/")
     p.set_defaults(func=cmd_fetch_weights)

@@ -34,6 +34,7 @@ from .viewport import Viewport
 __all__ = ["RenderEngine", "RenderStep", "CancelToken", "Cancelled", "PRECISIONS"]
 
 _PREVIEW_FACTOR = 4
+Scale = tuple[float, float]  # (sx, sy): screen px per image px, horizontally and vertically
 
 
 class CancelToken:
@@ -134,7 +135,7 @@ class RenderEngine:
 
     def standin(self, vp: Viewport) -> np.ndarray:
         """What the LIIF pane shows before LIIF arrives: bilinear, or area-averaged below 1:1."""
-        return self.render_classic(vp, "bilinear" if vp.scale >= 1 else "area")
+        return self.render_classic(vp, "bilinear" if min(vp.sx, vp.sy) >= 1 else "area")
 
     # --- LIIF tiles ---------------------------------------------------------------------------------
     def _code_box(self, ys: np.ndarray, xs: np.ndarray) -> tuple[int, int, int, int]:
@@ -145,8 +146,8 @@ class RenderEngine:
         c1 = min(width - 1, math.floor(xs[-1] + 0.5) + 1)
         return r0, r1, c0, c1
 
-    def tile_feature_keys(self, scale: float, tx: int, ty: int, precision: str) -> list[tuple[int, int]]:
-        """Feature tiles the lattice tile (tx, ty) at ``scale`` reads."""
+    def tile_feature_keys(self, scale: Scale, tx: int, ty: int, precision: str) -> list[tuple[int, int]]:
+        """Feature tiles the lattice tile (tx, ty) at ``scale`` (sx, sy) reads."""
         span = self._tile_span(scale, tx, ty)
         if span is None:
             return []
@@ -154,20 +155,20 @@ class RenderEngine:
         r0, r1, c0, c1 = self._code_box(ys, xs)
         return self.features(precision).tiles_for(r0 - 1, r1 + 2, c0 - 1, c1 + 2)
 
-    def _tile_span(self, scale: float, tx: int, ty: int) -> tuple[np.ndarray, np.ndarray] | None:
+    def _tile_span(self, scale: Scale, tx: int, ty: int) -> tuple[np.ndarray, np.ndarray] | None:
         t = self.screen_tile
         width, height = self.image_size
-        c0, c1 = inside_span(tx * t, t, scale, width)
-        r0, r1 = inside_span(ty * t, t, scale, height)
+        c0, c1 = inside_span(tx * t, t, scale[0], width)
+        r0, r1 = inside_span(ty * t, t, scale[1], height)
         if c0 >= c1 or r0 >= r1:
             return None
-        xs = (tx * t + np.arange(c0, c1, dtype=np.float64) + 0.5) / scale
-        ys = (ty * t + np.arange(r0, r1, dtype=np.float64) + 0.5) / scale
+        xs = (tx * t + np.arange(c0, c1, dtype=np.float64) + 0.5) / scale[0]
+        ys = (ty * t + np.arange(r0, r1, dtype=np.float64) + 0.5) / scale[1]
         return ys, xs
 
-    def liif_tile(self, scale: float, tx: int, ty: int, precision: str,
-                  cancelled: Callable[[], bool] | None = None) -> np.ndarray:
-        """LIIF of lattice tile (tx, ty) at ``scale``: float32 (T, T, 3), background outside; cached."""
+    def liif_tile(self, scale: Scale, tx: int, ty: int, precision: str,
+                  cancelled: Callable[[], bool] | None = None, cache: bool = True) -> np.ndarray:
+        """LIIF of lattice tile (tx, ty) at ``scale`` (sx, sy): float32 (T, T, 3), background outside; cached."""
         key = (self.image_id, precision, scale, tx, ty)
         hit = self.tiles.get(key)
         if hit is not None:
@@ -180,13 +181,14 @@ class RenderEngine:
             ys, xs = span
             rgb = self.query_points(ys, xs, scale, precision, cancelled)
             width, height = self.image_size
-            c0 = inside_span(tx * t, t, scale, width)[0]
-            r0 = inside_span(ty * t, t, scale, height)[0]
+            c0 = inside_span(tx * t, t, scale[0], width)[0]
+            r0 = inside_span(ty * t, t, scale[1], height)[0]
             out[r0:r0 + len(ys), c0:c0 + len(xs)] = rgb
-        self.tiles.put(key, out)
+        if cache:
+            self.tiles.put(key, out)
         return out
 
-    def query_points(self, ys: np.ndarray, xs: np.ndarray, scale: float, precision: str,
+    def query_points(self, ys: np.ndarray, xs: np.ndarray, scale: Scale, precision: str,
                      cancelled: Callable[[], bool] | None = None) -> np.ndarray:
         """LIIF RGB (clamped) on the grid ``ys`` x ``xs`` of image-pixel centres (inside the image)."""
         width, height = self.image_size
@@ -197,7 +199,7 @@ class RenderEngine:
         norm_y = torch.from_numpy((ys / height * 2.0 - 1.0).astype(np.float32))
         norm_x = torch.from_numpy((xs / width * 2.0 - 1.0).astype(np.float32))
         norm_yx = torch.stack(torch.meshgrid(norm_y, norm_x, indexing="ij"), dim=-1).reshape(-1, 2).to(self.device)
-        cell = torch.tensor([[2.0 / (height * scale), 2.0 / (width * scale)]], device=self.device)
+        cell = torch.tensor([[2.0 / (height * scale[1]), 2.0 / (width * scale[0])]], device=self.device)
         cell = cell.expand(norm_yx.shape[0], 2)
         n_codes = (r1 - r0 + 1) * (c1 - c0 + 1)
         if n_codes > 8 * norm_yx.shape[0]:  # zoomed out: project only the codes the queries touch
@@ -230,8 +232,8 @@ class RenderEngine:
     def _inside_pixels(self, vp: Viewport) -> int:
         width, height = self.image_size
         ox, oy = vp.origin_lattice
-        c0, c1 = inside_span(ox, vp.width, vp.scale, width)
-        r0, r1 = inside_span(oy, vp.height, vp.scale, height)
+        c0, c1 = inside_span(ox, vp.width, vp.sx, width)
+        r0, r1 = inside_span(oy, vp.height, vp.sy, height)
         return max(0, c1 - c0) * max(0, r1 - r0)
 
     def _preview(self, vp: Viewport, precision: str, cancel: Callable[[], bool]) -> np.ndarray:
@@ -240,18 +242,43 @@ class RenderEngine:
         cx, cy = math.floor(ox / f), math.floor(oy / f)
         wc = math.ceil((ox + vp.width) / f) - cx
         hc = math.ceil((oy + vp.height) / f) - cy
-        coarse_vp = Viewport((cx + wc / 2) * f / vp.scale, (cy + hc / 2) * f / vp.scale, vp.scale / f, wc, hc)
+        coarse_vp = Viewport((cx + wc / 2) * f / vp.sx, (cy + hc / 2) * f / vp.sy, vp.sx / f, wc, hc,
+                             None if vp.scale_y is None else vp.sy / f)
         assert coarse_vp.origin_lattice == (cx, cy)
         coarse = self.render_liif_sync(coarse_vp, precision, cancel)
         big = np.repeat(np.repeat(coarse, f, axis=0), f, axis=1)
         return big[oy - cy * f:oy - cy * f + vp.height, ox - cx * f:ox - cx * f + vp.width]
 
+    def iter_view_tiles(self, vp: Viewport, precision: str = "exact", cancel: Callable[[], bool] | None = None,
+                        cache: bool = True, order: str = "centre") -> Iterator[tuple[int, int, np.ndarray]]:
+        """LIIF of ``vp`` tile by tile: yields (screen x0, screen y0, float32 block) covering the view once.
+
+        ``order`` is ``centre`` (nearest the middle first) or ``rows`` (top to bottom, for export);
+        ``cache=False`` keeps the screen-tile cache out of it (one-off exports).
+        """
+        t = self.screen_tile
+        ox, oy = vp.origin_lattice
+        tiles = self._lattice_tiles(vp)
+        if order == "rows":
+            tiles.sort(key=lambda k: (k[1], k[0]))
+        scale = (vp.sx, vp.sy)
+        for tx, ty in tiles:
+            tile = self.liif_tile(scale, tx, ty, precision, cancel, cache=cache)
+            x0, y0 = tx * t - ox, ty * t - oy
+            cx0, cy0 = max(0, x0), max(0, y0)
+            cx1, cy1 = min(vp.width, x0 + t), min(vp.height, y0 + t)
+            yield cx0, cy0, tile[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
+
+    def tile_count(self, vp: Viewport) -> int:
+        """How many screen tiles ``iter_view_tiles`` yields for ``vp``."""
+        return len(self._lattice_tiles(vp))
+
     def render_liif_sync(self, vp: Viewport, precision: str = "exact",
                          cancel: Callable[[], bool] | None = None) -> np.ndarray:
-        """The final LIIF image of ``vp`` in one call (tests, export, bench)."""
+        """The final LIIF image of ``vp`` in one call (tests, bench); float32 (H, W, 3)."""
         canvas = np.empty((vp.height, vp.width, 3), np.float32)
-        for tx, ty in self._lattice_tiles(vp):
-            self._paste(canvas, vp, tx, ty, self.liif_tile(vp.scale, tx, ty, precision, cancel))
+        for x0, y0, block in self.iter_view_tiles(vp, precision, cancel):
+            canvas[y0:y0 + block.shape[0], x0:x0 + block.shape[1]] = block
         return canvas
 
     def render_liif(self, vp: Viewport, precision: str = "fast", cancel: Callable[[], bool] | None = None,
@@ -264,9 +291,10 @@ class RenderEngine:
         start = time.perf_counter()
         inside = max(1, self._inside_pixels(vp))
         tiles = self._lattice_tiles(vp)
-        missing = [k for k in tiles if self.tiles.get((self.image_id, precision, vp.scale, *k)) is None]
+        scale = (vp.sx, vp.sy)
+        missing = [k for k in tiles if self.tiles.get((self.image_id, precision, scale, *k)) is None]
         store = self.features(precision)
-        keys = sorted({fk for k in missing for fk in self.tile_feature_keys(vp.scale, *k, precision)})
+        keys = sorted({fk for k in missing for fk in self.tile_feature_keys(scale, *k, precision)})
         store.pin(keys)
         if not missing:
             image = self.render_liif_sync(vp, precision)
@@ -274,7 +302,7 @@ class RenderEngine:
             return
         canvas = self.standin(vp)
         yield RenderStep(request_id, "standin", canvas.copy(), 0.0, 0.0, time.perf_counter() - start,
-                         "bilinear stand-in" if vp.scale >= 1 else "area-averaged stand-in")
+                         "bilinear stand-in" if min(vp.sx, vp.sy) >= 1 else "area-averaged stand-in")
         evaluated = 0
         try:
             unencoded = [k for k in keys if not store.has(k)]
@@ -289,17 +317,17 @@ class RenderEngine:
             for done, (tx, ty) in enumerate(tiles, 1):
                 if cancel():
                     return
-                needed = [k for k in self.tile_feature_keys(vp.scale, tx, ty, precision) if not store.has(k)]
+                needed = [k for k in self.tile_feature_keys(scale, tx, ty, precision) if not store.has(k)]
                 for i, _ in enumerate(store.encode_iter(needed, cancel)):
                     yield RenderStep(request_id, "encoding", None, done / len(tiles), evaluated / inside,
                                      time.perf_counter() - start, f"encoding features ({i + 1}/{len(needed)})")
                 if cancel():
                     return
-                key = (self.image_id, precision, vp.scale, tx, ty)
+                key = (self.image_id, precision, scale, tx, ty)
                 if self.tiles.get(key) is None:
-                    span = self._tile_span(vp.scale, tx, ty)
+                    span = self._tile_span(scale, tx, ty)
                     evaluated += len(span[0]) * len(span[1]) if span else 0
-                self._paste(canvas, vp, tx, ty, self.liif_tile(vp.scale, tx, ty, precision, cancel))
+                self._paste(canvas, vp, tx, ty, self.liif_tile(scale, tx, ty, precision, cancel))
                 now = time.perf_counter()
                 if done < len(tiles) and now - last_yield >= partial_every_s:
                     last_yield = now

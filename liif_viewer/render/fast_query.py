@@ -108,7 +108,8 @@ class FoldedDecoder:
         lookup[codes] = torch.arange(codes.numel(), device=self.device)
         return CodeRegion(proj, row0, col0, rows, cols, lookup)
 
-    def neighbour_indices(self, grid_hw: tuple[int, int], norm_yx: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    def neighbour_indices(self, grid_hw: tuple[int, int],
+                          norm_yx: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """Grid (row, col) of the 4 ensemble codes of each query, in ensemble order."""
         h, w = grid_hw
         y, x = norm_yx[:, 0], norm_yx[:, 1]

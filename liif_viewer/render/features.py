@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import torch
@@ -59,7 +59,8 @@ class FeatureStore:
     def by_distance(self, keys: Iterable[TileKey], centre_yx: tuple[float, float]) -> list[TileKey]:
         """``keys`` sorted nearest first to an image point (y, x)."""
         t = self.tile
-        return sorted(keys, key=lambda k: (((k[0] + .5) * t - centre_yx[0]) ** 2 + ((k[1] + .5) * t - centre_yx[1]) ** 2))
+        cy, cx = centre_yx
+        return sorted(keys, key=lambda k: ((k[0] + .5) * t - cy) ** 2 + ((k[1] + .5) * t - cx) ** 2)
 
     def has(self, key: TileKey) -> bool:
         """Whether tile ``key`` is encoded and cached."""
@@ -119,7 +120,8 @@ class FeatureStore:
             old = self._cache.pop(key)
             self._bytes -= old.numel() * old.element_size()
 
-    def encode_iter(self, keys: Iterable[TileKey], cancelled: Callable[[], bool] = lambda: False):
+    def encode_iter(self, keys: Iterable[TileKey],
+                    cancelled: Callable[[], bool] = lambda: False) -> Iterator[tuple[int, int]]:
         """Encode ``keys`` in order, yielding (done, total) after each; stops early when ``cancelled``."""
         keys = list(keys)
         for i, key in enumerate(keys):

@@ -53,18 +53,17 @@ def render_classic(image_u8: np.ndarray, vp: Viewport, method: str = "bilinear",
     out = np.empty((vp.height, vp.width, 3), np.float32)
     out[:] = background
     ox, oy = vp.origin_lattice
-    c0, c1 = inside_span(ox, vp.width, vp.scale, width)
-    r0, r1 = inside_span(oy, vp.height, vp.scale, height)
+    c0, c1 = inside_span(ox, vp.width, vp.sx, width)
+    r0, r1 = inside_span(oy, vp.height, vp.sy, height)
     if c0 >= c1 or r0 >= r1:
         return out
     # Image-space box of the inside lattice pixels, and the integer crop (plus padding) that holds it.
-    bx0, bx1 = (ox + c0) / vp.scale, (ox + c1) / vp.scale
-    by0, by1 = (oy + r0) / vp.scale, (oy + r1) / vp.scale
-    support = _PAD + math.ceil(1.0 / vp.scale)
-    x0, x1 = max(0, math.floor(bx0) - support), min(width, math.ceil(bx1) + support)
-    y0, y1 = max(0, math.floor(by0) - support), min(height, math.ceil(by1) + support)
+    bx0, bx1 = (ox + c0) / vp.sx, (ox + c1) / vp.sx
+    by0, by1 = (oy + r0) / vp.sy, (oy + r1) / vp.sy
+    pad_x0, pad_y0 = _PAD + math.ceil(1.0 / vp.sx), _PAD + math.ceil(1.0 / vp.sy)
+    x0, x1 = max(0, math.floor(bx0) - pad_x0), min(width, math.ceil(bx1) + pad_x0)
+    y0, y1 = max(0, math.floor(by0) - pad_y0), min(height, math.ceil(by1) + pad_y0)
     crop = image_u8[y0:y1, x0:x1]
-    pad_x0, pad_y0 = _PAD + math.ceil(1.0 / vp.scale), _PAD + math.ceil(1.0 / vp.scale)
     padded = np.pad(crop, ((pad_y0, pad_y0), (pad_x0, pad_x0), (0, 0)), mode="edge")
     box = (bx0 - x0 + pad_x0, by0 - y0 + pad_y0, bx1 - x0 + pad_x0, by1 - y0 + pad_y0)
     resized = Image.fromarray(padded).resize((c1 - c0, r1 - r0), METHODS[method], box=box)

@@ -34,15 +34,27 @@ class Viewport:
 
     center_x: float
     center_y: float
-    scale: float  # screen px per image px
+    scale: float  # screen px per image px (horizontally; vertically too unless scale_y is set)
     width: int  # screen px
     height: int  # screen px
+    scale_y: float | None = None  # vertical scale for stretched outputs (export/upscale to any size)
 
     def __post_init__(self) -> None:
         if self.width < 1 or self.height < 1:
             raise ValueError(f"viewport size must be positive, got {self.width}x{self.height}")
-        if not (MIN_SCALE <= self.scale <= MAX_SCALE) or not math.isfinite(self.scale):
-            raise ValueError(f"scale {self.scale} outside [{MIN_SCALE}, {MAX_SCALE}]")
+        for s in (self.scale, self.sy):
+            if not (MIN_SCALE <= s <= MAX_SCALE) or not math.isfinite(s):
+                raise ValueError(f"scale {s} outside [{MIN_SCALE}, {MAX_SCALE}]")
+
+    @property
+    def sx(self) -> float:
+        """Horizontal scale, screen px per image px."""
+        return self.scale
+
+    @property
+    def sy(self) -> float:
+        """Vertical scale, screen px per image px."""
+        return self.scale if self.scale_y is None else self.scale_y
 
     # --- construction -------------------------------------------------------------------------------
     @classmethod
@@ -54,29 +66,35 @@ class Viewport:
     @classmethod
     def from_region(cls, x: float, y: float, region_width: float, region_height: float,
                     width: int, height: int) -> Viewport:
-        """A region of the image (image px) rendered to ``width`` x ``height``; scale from the width."""
-        return cls(x + region_width / 2, y + region_height / 2, width / region_width, width, height)
+        """Region (image px) stretched onto ``width`` x ``height`` screen px.
+
+        The lattice origin is snapped, so the region is matched to within half an output pixel;
+        a region starting at 0 (e.g. the whole image) is matched exactly.
+        """
+        sx, sy = width / region_width, height / region_height
+        return cls(x + region_width / 2, y + region_height / 2, sx, width, height, None if sx == sy else sy)
 
     def with_size(self, width: int, height: int) -> Viewport:
         """Same centre and scale on a screen of another size."""
         return replace(self, width=width, height=height)
 
     def with_scale(self, scale: float) -> Viewport:
-        """Same centre at another scale (clamped to the supported range)."""
-        return replace(self, scale=min(MAX_SCALE, max(MIN_SCALE, scale)))
+        """Same centre at another (uniform) scale, clamped to the supported range."""
+        return replace(self, scale=min(MAX_SCALE, max(MIN_SCALE, scale)), scale_y=None)
 
     def zoomed_at(self, screen_xy: tuple[float, float], factor: float) -> Viewport:
         """Zoom by ``factor`` keeping the image point under ``screen_xy`` fixed on screen."""
         image_x, image_y = self.screen_to_image(*screen_xy)
-        scale = min(MAX_SCALE, max(MIN_SCALE, self.scale * factor))
+        factor = min(MAX_SCALE / max(self.sx, self.sy), max(MIN_SCALE / min(self.sx, self.sy), factor))
+        scale, scale_y = self.sx * factor, None if self.scale_y is None else self.scale_y * factor
         cx = image_x - (screen_xy[0] - self.width / 2) / scale
-        cy = image_y - (screen_xy[1] - self.height / 2) / scale
-        return replace(self, center_x=cx, center_y=cy, scale=scale)
+        cy = image_y - (screen_xy[1] - self.height / 2) / (scale_y or scale)
+        return replace(self, center_x=cx, center_y=cy, scale=scale, scale_y=scale_y)
 
     def panned_by(self, dx_screen: float, dy_screen: float) -> Viewport:
         """Move the content by (dx, dy) screen px (content follows a drag)."""
-        return replace(self, center_x=self.center_x - dx_screen / self.scale,
-                       center_y=self.center_y - dy_screen / self.scale)
+        return replace(self, center_x=self.center_x - dx_screen / self.sx,
+                       center_y=self.center_y - dy_screen / self.sy)
 
     def centered_on(self, image_x: float, image_y: float) -> Viewport:
         """Same scale and size, another centre."""
@@ -86,31 +104,31 @@ class Viewport:
     @property
     def origin_lattice(self) -> tuple[int, int]:
         """Lattice index (column, row) of the top-left screen pixel."""
-        return (round(self.center_x * self.scale - self.width / 2),
-                round(self.center_y * self.scale - self.height / 2))
+        return (round(self.center_x * self.sx - self.width / 2),
+                round(self.center_y * self.sy - self.height / 2))
 
     def image_rect(self) -> tuple[float, float, float, float]:
         """(x, y, w, h) in image px exactly covered by the rendered pixels (for placing the image)."""
         ox, oy = self.origin_lattice
-        return ox / self.scale, oy / self.scale, self.width / self.scale, self.height / self.scale
+        return ox / self.sx, oy / self.sy, self.width / self.sx, self.height / self.sy
 
     def pixel_centres(self) -> tuple[np.ndarray, np.ndarray]:
         """Image x of each screen column's centre (width,) and image y of each row's (height,), float64."""
         ox, oy = self.origin_lattice
-        xs = (ox + np.arange(self.width, dtype=np.float64) + 0.5) / self.scale
-        ys = (oy + np.arange(self.height, dtype=np.float64) + 0.5) / self.scale
+        xs = (ox + np.arange(self.width, dtype=np.float64) + 0.5) / self.sx
+        ys = (oy + np.arange(self.height, dtype=np.float64) + 0.5) / self.sy
         return xs, ys
 
     # --- conversions --------------------------------------------------------------------------------
     def screen_to_image(self, screen_x: float, screen_y: float) -> tuple[float, float]:
         """Continuous screen position → image position (through the snapped lattice origin)."""
         ox, oy = self.origin_lattice
-        return (ox + screen_x) / self.scale, (oy + screen_y) / self.scale
+        return (ox + screen_x) / self.sx, (oy + screen_y) / self.sy
 
     def image_to_screen(self, image_x: float, image_y: float) -> tuple[float, float]:
         """Continuous image position → screen position."""
         ox, oy = self.origin_lattice
-        return image_x * self.scale - ox, image_y * self.scale - oy
+        return image_x * self.sx - ox, image_y * self.sy - oy
 
     def visible_image_rect(self, image_width: int, image_height: int) -> tuple[int, int, int, int] | None:
         """Integer pixel box (x0, y0, x1, y1) of the image that the view touches, or None when disjoint."""

@@ -1,0 +1,171 @@
+"""``main.py bench``: the engine's speed and memory, measured in one run on this machine.
+
+Every figure is the median of ``repeats`` runs. Query throughputs are measured on
+the same points (a 4x grid over a crop of the bundled photo) for the paper's
+straightforward query, the exact fast path and fast mode, so the ratios are fair.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..model import LIIF, describe_device, grid_cell, grid_norm_yx
+from .engine import RenderEngine
+from .fast_query import FoldedDecoder
+from .image_io import load_image
+from .viewport import Viewport
+
+__all__ = ["run_bench", "SAMPLE", "psnr_db"]
+
+SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "sample-astronaut.png"
+
+
+def psnr_db(a: np.ndarray, b: np.ndarray) -> float:
+    """PSNR of two images in [0, 1] (inf when identical)."""
+    mse = float(np.mean((np.asarray(a, np.float64) - b) ** 2))
+    return float("inf") if mse == 0 else 10 * np.log10(1.0 / mse)
+
+
+def _median_time(fn: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+@torch.no_grad()
+def _query_throughputs(model: LIIF, rgb: np.ndarray, device: torch.device, repeats: int) -> dict[str, float]:
+    crop = torch.from_numpy(np.ascontiguousarray(rgb[180:244, 200:264])).permute(2, 0, 1).to(device)
+    feat = model.encode(crop)
+    h, w = 256, 256  # x4 of the 64 x 64 crop: 65,536 queries
+    coord, cell = grid_norm_yx(h, w, device), grid_cell(h, w, h * w, device)
+    n = coord.shape[0]
+    naive_s = _median_time(lambda: model.query_rgb(feat, coord[None], cell[None]), repeats)
+    out = {}
+    results = {}
+    for precision in ("exact", "fast"):
+        dec = FoldedDecoder(model, precision, device)
+
+        def run(dec: FoldedDecoder = dec, precision: str = precision) -> None:
+            region = dec.project_region(F.pad(feat[0], (1, 1, 1, 1)), 0, 0)
+            results[precision] = dec.query(region, (64, 64), coord, cell)
+
+        run()  # warm-up
+        out[f"{precision}_px_s"] = n / _median_time(run, repeats)
+    out["naive_px_s"] = n / naive_s
+    out["fast_query_psnr_db"] = psnr_db(results["fast"].clamp(0, 1).cpu().numpy(),
+                                        results["exact"].clamp(0, 1).cpu().numpy())
+    return out
+
+
+def _pane_timings(model: LIIF, rgb: np.ndarray, device: torch.device, repeats: int) -> dict[str, float]:
+    engine = RenderEngine(model, device)
+    engine.set_image(rgb)
+    vp = Viewport(256.0, 200.0, 4.0, 640, 720)
+    exact_img = engine.render_liif_sync(vp, "exact")  # also encodes the region
+    engine.render_liif_sync(vp, "fast")
+    first, full = [], []
+    for _ in range(repeats):
+        engine.tiles.clear()
+        start = time.perf_counter()
+        for step in engine.render_liif(vp, "fast"):
+            if step.kind == "preview":
+                first.append(time.perf_counter() - start)
+            if step.final:
+                full.append(time.perf_counter() - start)
+                fast_img = step.image
+    engine.tiles.clear()
+    exact_s = _median_time(lambda: (engine.tiles.clear(), engine.render_liif_sync(vp, "exact")), repeats)
+    return {
+        "first_preview_s": statistics.median(first),
+        "full_pane_s": statistics.median(full),
+        "full_pane_exact_s": exact_s,
+        "fast_psnr_db": psnr_db(fast_img, exact_img),
+    }
+
+
+def _encode_cost(model: LIIF, rgb: np.ndarray, device: torch.device) -> dict[str, float]:
+    out = {}
+    engine = RenderEngine(model, device)
+    engine.set_image(rgb[:384, :384])
+    mp = 384 * 384 / 1e6
+    for precision in ("exact", "fast"):
+        store = engine.features(precision)
+        keys = store.tiles_for(0, 384, 0, 384)
+        start = time.perf_counter()
+        for _ in store.encode_iter(keys):
+            pass
+        out[f"encode_s_per_mp{'' if precision == 'exact' else '_fast'}"] = (time.perf_counter() - start) / mp
+    return out
+
+
+def _big_photo_probe(precision: str = "fast") -> dict[str, float]:
+    """Run in a fresh process: open a 12 MP photo, render a x4 view; report peak RSS and first pixels."""
+    from ..model import load_model, pick_device
+
+    device = pick_device("auto")
+    torch.set_num_threads(max(1, min(os.cpu_count() or 1, torch.get_num_threads())))
+    path = Path(sys.argv[-1])
+    start = time.perf_counter()
+    image = load_image(path)
+    model = load_model(device=device)
+    engine = RenderEngine(model, device)
+    engine.set_image(image.rgb)
+    vp = Viewport(image.width * 0.6, image.height * 0.4, 4.0, 640, 720)
+    t0 = time.perf_counter()
+    first = None
+    for step in engine.render_liif(vp, precision):
+        if first is None and step.kind in ("partial", "final"):
+            first = time.perf_counter() - t0
+    return {"open_s": t0 - start, "first_liif_12mp_s": first, "full_12mp_s": time.perf_counter() - t0,
+            "peak_rss_12mp_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _big_photo(repeats: int) -> dict[str, float]:
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "big.png"
+        with Image.open(SAMPLE) as img:
+            img.convert("RGB").resize((4000, 3000), Image.Resampling.BICUBIC).save(path, compress_level=1)
+        code = ("from liif_viewer.render.bench import _big_photo_probe; import json; "
+                "print(json.dumps(_big_photo_probe()))")
+        proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                              cwd=Path(__file__).resolve().parents[2])
+        if proc.returncode != 0:
+            return {"peak_rss_12mp_mb": float("nan"), "big_photo_error": proc.stderr.strip().splitlines()[-1:]}
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_bench(model: LIIF, device: torch.device, repeats: int = 3, big_photo: bool = True,
+              say: Callable[[str], None] = lambda m: None) -> dict[str, object]:
+    """All measurements as one flat dict (the ``--json`` object)."""
+    rgb = load_image(SAMPLE).rgb
+    result: dict[str, object] = {"device": describe_device(device), "torch": torch.__version__}
+    say("query throughput (naive / exact / fast)…")
+    result.update(_query_throughputs(model, rgb, device, repeats))
+    result["exact_vs_naive"] = result["exact_px_s"] / result["naive_px_s"]
+    result["fast_vs_naive"] = result["fast_px_s"] / result["naive_px_s"]
+    say("encoder cost…")
+    result.update(_encode_cost(model, rgb, device))
+    say("640x720 pane at x4…")
+    result.update(_pane_timings(model, rgb, device, repeats))
+    if big_photo:
+        say("12 MP photo in a fresh process…")
+        result.update(_big_photo(repeats))
+    return result

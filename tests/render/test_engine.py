@@ -1,0 +1,128 @@
+"""The render engine: exact views equal the reference query; progressive, cached, cancellable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from liif_viewer.render.engine import CancelToken, RenderEngine
+from liif_viewer.render.resample import to_display_uint8
+from liif_viewer.render.viewport import Viewport
+
+BG = (0.25, 0.5, 0.75)
+
+
+@pytest.fixture
+def engine(model, sample_rgb):
+    eng = RenderEngine(model, screen_tile=64, feature_tile=48, background=BG)
+    eng.set_image(sample_rgb[150:210, 190:260])  # 60 x 70 crop of the face
+    return eng
+
+
+def _reference_view(model, rgb: np.ndarray, vp: Viewport) -> np.ndarray:
+    """The paper's straightforward query at every inside pixel centre of ``vp``; background elsewhere."""
+    h, w = rgb.shape[:2]
+    xs, ys = vp.pixel_centres()
+    out = np.empty((vp.height, vp.width, 3), np.float32)
+    out[:] = BG
+    inside_y = (ys >= 0) & (ys < h)
+    inside_x = (xs >= 0) & (xs < w)
+    ny = torch.from_numpy((ys[inside_y] / h * 2 - 1).astype(np.float32))
+    nx = torch.from_numpy((xs[inside_x] / w * 2 - 1).astype(np.float32))
+    coord = torch.stack(torch.meshgrid(ny, nx, indexing="ij"), -1).reshape(1, -1, 2)
+    cell = torch.tensor([2 / (h * vp.sy), 2 / (w * vp.sx)]).expand(1, coord.shape[1], 2)
+    with torch.no_grad():
+        feat = model.encode(torch.from_numpy(rgb).permute(2, 0, 1).contiguous())
+        pred = model.query(feat, coord, cell)[0].clamp(0, 1).numpy()
+    out[np.ix_(inside_y, inside_x)] = pred.reshape(inside_y.sum(), inside_x.sum(), 3)
+    return out
+
+
+@pytest.mark.parametrize("vp", [
+    Viewport(35.0, 30.0, 1.0, 70, 60),            # 1:1, whole image
+    Viewport(3.3, 57.1, 5.3, 90, 70),            # x5.3 across the top-left... bottom-left corner
+    Viewport(69.0, 2.0, 12.0, 100, 80),          # x12 at the top-right corner, half outside
+    Viewport(35.0, 30.0, 0.37, 40, 30),          # zoomed out below 1:1 (sparse projection)
+    Viewport(20.0, 30.0, 3.0, 97, 61, 4.5),      # stretched (export to any aspect)
+])
+def test_exact_view_equals_reference(engine, model, vp):
+    got = engine.render_liif_sync(vp, "exact")
+    ref = _reference_view(model, engine.rgb, vp)
+    assert got.shape == (vp.height, vp.width, 3)
+    assert np.abs(got - ref).max() <= 1e-5
+
+
+def test_fast_view_psnr(engine):
+    vp = Viewport(30.0, 30.0, 6.0, 120, 100)
+    exact = engine.render_liif_sync(vp, "exact")
+    fast = engine.render_liif_sync(vp, "fast")
+    psnr = 10 * np.log10(1 / np.mean((exact - fast) ** 2))
+    assert psnr >= 60, psnr
+
+
+def test_progressive_steps_end_in_the_sync_result(engine):
+    vp = Viewport(30.0, 25.0, 4.0, 150, 130)
+    engine.render_liif_sync(Viewport(30.0, 30.0, 1.0, 70, 60), "fast")  # encode everything first
+    steps = list(engine.render_liif(vp, "fast", request_id=7))
+    kinds = [s.kind for s in steps]
+    assert kinds[0] == "standin" and kinds[1] == "preview" and kinds[-1] == "final"
+    assert all(s.request_id == 7 for s in steps)
+    assert steps[1].evaluated_fraction < 0.1
+    np.testing.assert_array_equal(steps[-1].image, engine.render_liif_sync(vp, "fast"))
+    # the coarse preview is already close to the final image
+    assert np.abs(steps[1].image - steps[-1].image).mean() < 0.05
+
+
+def test_encoding_steps_when_features_missing(engine):
+    steps = list(engine.render_liif(Viewport(30.0, 30.0, 2.0, 80, 80), "exact"))
+    assert "encoding" in [s.kind for s in steps]
+    assert steps[-1].final
+
+
+def test_panning_renders_only_new_tiles(engine):
+    vp = Viewport(30.0, 30.0, 8.0, 128, 128)
+    engine.render_liif_sync(vp, "exact")
+    dec = engine.decoder("exact")
+    before = dec.batches_run
+    engine.render_liif_sync(vp, "exact")
+    assert dec.batches_run == before  # same view: all from the tile cache
+    engine.render_liif_sync(vp.panned_by(-64, 0), "exact")  # one new column of tiles
+    new_batches = dec.batches_run - before
+    engine.tiles.clear()
+    before = dec.batches_run
+    engine.render_liif_sync(vp.panned_by(-64, 0), "exact")
+    assert new_batches <= (dec.batches_run - before) / 2
+
+
+def test_superseded_request_stops_within_one_batch(engine):
+    engine.render_liif_sync(Viewport(30.0, 30.0, 1.0, 70, 60), "exact")  # features ready
+    dec = engine.decoder("exact")
+    start = dec.batches_run
+    token = CancelToken()
+
+    def superseded() -> bool:
+        # What a newer request does from the GUI thread, here at a deterministic moment: during batch 3.
+        if dec.batches_run - start >= 3:
+            token.cancel()
+        return token()
+
+    kinds = [s.kind for s in engine.render_liif(Viewport(30.0, 30.0, 10.0, 300, 300), "exact", cancel=superseded)]
+    assert token.cancelled and "final" not in kinds
+    assert dec.batches_run - start == 3  # ~45 batches were due; none started after the cancel
+
+
+def test_classic_panes_are_aligned(engine):
+    vp = Viewport(12.7, 40.2, 7.0, 90, 80)
+    xs, ys = vp.pixel_centres()
+    nearest = engine.render_classic(vp, "nearest")
+    ref = engine.image_u8[np.floor(ys).astype(int)][:, np.floor(xs).astype(int)]
+    np.testing.assert_array_equal(to_display_uint8(nearest), ref)
+    for method in ("bilinear", "bicubic", "area"):
+        assert engine.render_classic(vp, method).shape == (80, 90, 3)
+
+
+def test_outside_the_image_is_background(engine):
+    vp = Viewport(-100.0, -100.0, 2.0, 40, 40)
+    assert np.all(engine.render_liif_sync(vp, "exact") == np.float32(BG))
+    assert np.all(engine.render_classic(vp, "bilinear") == np.float32(BG))

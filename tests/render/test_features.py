@@ -1,0 +1,44 @@
+"""Tiled encoding equals whole-image encoding; the cache keeps to its budget."""
+
+from __future__ import annotations
+
+import torch
+
+from liif_viewer.render.features import FeatureStore
+
+
+def test_tiled_encoding_equals_whole_image(model, sample_rgb):
+    rgb = sample_rgb[:150, :130]  # 150 x 130 with 48-code tiles: 4 x 3 tiles, partial edge tiles
+    store = FeatureStore(model, rgb, "exact", tile=48)
+    tiled = store.region(0, 150, 0, 130)
+    with torch.no_grad():
+        whole = model.encode(torch.from_numpy(rgb).permute(2, 0, 1).contiguous())[0]
+    assert store.encodes == 12
+    assert (tiled - whole).abs().max().item() <= 1e-4
+
+
+def test_region_outside_image_is_zero(model, sample_rgb):
+    store = FeatureStore(model, sample_rgb[:40, :40], "exact", tile=32)
+    region = store.region(-1, 3, 38, 42)
+    assert region.shape == (64, 4, 4)
+    assert torch.all(region[:, 0] == 0) and torch.all(region[:, :, 2:] == 0)
+    assert region[:, 1:, :2].abs().sum() > 0
+
+
+def test_lru_budget_and_pinning(model, sample_rgb):
+    rgb = sample_rgb[:64, :64]
+    one_tile = 64 * 32 * 32 * 4
+    store = FeatureStore(model, rgb, "exact", tile=32, budget_bytes=2 * one_tile)
+    store.pin([(0, 0)])
+    for key in [(0, 0), (0, 1), (1, 0), (1, 1)]:
+        store.ensure(key)
+    assert store.cached_bytes <= 2 * one_tile
+    assert store.has((0, 0)) and store.has((1, 1)) and not store.has((0, 1))
+
+
+def test_fast_precision_features_are_close(model, sample_rgb):
+    rgb = sample_rgb[200:260, 200:260]
+    exact = FeatureStore(model, rgb, "exact", tile=64).region(0, 60, 0, 60)
+    fast = FeatureStore(model, rgb, "fast", tile=64).region(0, 60, 0, 60)
+    rel = (exact - fast).norm() / exact.norm()
+    assert rel < 0.05
