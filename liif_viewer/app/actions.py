@@ -1,0 +1,110 @@
+"""Every command of the window: one table gives menus, shortcuts and the `?` cheat sheet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QDialog, QLabel, QMenu, QVBoxLayout, QWidget
+
+if TYPE_CHECKING:
+    from .window import ViewerWindow
+
+__all__ = ["Command", "COMMANDS", "build_menus", "ShortcutsDialog", "cheat_sheet_rows"]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A window command: ``slot`` is the ViewerWindow method it calls; ``menu`` '' = keyboard only."""
+
+    name: str
+    label: str
+    slot: str
+    keys: tuple[str, ...] = ()
+    menu: str = "View"
+    checkable: bool = False
+
+
+COMMANDS = (
+    Command("open", "&Open…", "choose_file", ("Ctrl+O",), "File"),
+    Command("open_sample", "Open &Sample Photo", "open_sample", (), "File"),
+    Command("copy", "&Copy LIIF View", "copy_view", ("Ctrl+C",), "File"),
+    Command("quit", "&Quit", "close", ("Ctrl+Q",), "File"),
+    Command("fit", "&Fit", "fit", ("F", "0", "Ctrl+0", "Home")),
+    Command("one_to_one", "&1:1 (one image px per screen px)", "one_to_one", ("1", "Ctrl+1")),
+    Command("zoom_in", "Zoom &In", "zoom_in", ("+", "=", "Ctrl++")),
+    Command("zoom_out", "Zoom &Out", "zoom_out", ("-", "Ctrl+-")),
+    Command("pan_left", "Pan Left", "pan_left", ("Left",), ""),
+    Command("pan_right", "Pan Right", "pan_right", ("Right",), ""),
+    Command("pan_up", "Pan Up", "pan_up", ("Up",), ""),
+    Command("pan_down", "Pan Down", "pan_down", ("Down",), ""),
+    Command("layout_three", "&Three Panes (Pixels, Bilinear, LIIF)", "layout_three", ("T",), checkable=True),
+    Command("layout_liif", "&LIIF Only", "layout_liif", ("L",), checkable=True),
+    Command("layout_swipe", "&Swipe: LIIF Against Bilinear/Pixels", "layout_swipe", ("S",), checkable=True),
+    Command("swipe_partner", "Swipe Against &Pixels (else Bilinear)", "toggle_swipe_partner", ("B",), checkable=True),
+    Command("exact", "&Exact LIIF (fp32; slower)", "toggle_exact", ("M",), checkable=True),
+    Command("full_screen", "F&ull Screen", "toggle_full_screen", ("F11",), checkable=True),
+    Command("leave_full_screen", "Leave Full Screen", "leave_full_screen", ("Esc",), ""),
+    Command("shortcuts", "&Keyboard Shortcuts", "show_shortcuts", ("?", "F1"), "Help"),
+)
+
+_EXTRA_ROWS = (
+    ("arrow keys", "pan"),
+    ("wheel / pinch", "zoom about the cursor"),
+    ("drag", "pan all panes together"),
+    ("double-click", "fit ↔ 1:1 at the cursor"),
+    ("drag the divider", "move the swipe line"),
+    ("drop a file", "open it"),
+)
+
+
+def cheat_sheet_rows() -> list[tuple[str, str]]:
+    """(keys, what) rows of the cheat sheet and the README."""
+    rows = [(" / ".join(c.keys), c.label.replace("&", "").rstrip("…"))
+            for c in COMMANDS if c.keys and not c.name.startswith("pan_")]
+    return rows + list(_EXTRA_ROWS)
+
+
+def build_menus(window: ViewerWindow) -> dict[str, QAction]:
+    """Create the window's menus and actions; returns the actions by command name."""
+    actions: dict[str, QAction] = {}
+    menus: dict[str, QMenu] = {}
+    layouts = QActionGroup(window)
+    for command in COMMANDS:
+        action = QAction(command.label, window)
+        action.setShortcuts([QKeySequence(k) for k in command.keys])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setCheckable(command.checkable)
+        action.triggered.connect(getattr(window, command.slot))
+        if command.name.startswith("layout_"):
+            layouts.addAction(action)
+        window.addAction(action)  # shortcuts work even while the menu bar is hidden (full screen)
+        if not command.menu:
+            actions[command.name] = action
+            continue
+        if command.menu not in menus:
+            menus[command.menu] = window.menuBar().addMenu("&" + command.menu)
+        menu = menus[command.menu]
+        menu.addAction(action)
+        if command.name == "open":
+            window.recent_menu = menu.addMenu("Open &Recent")
+        if command.name in {"open_sample", "copy", "one_to_one", "zoom_out", "layout_swipe", "exact"}:
+            menu.addSeparator()
+        actions[command.name] = action
+    return actions
+
+
+class ShortcutsDialog(QDialog):
+    """The keyboard cheat sheet (non-modal)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        rows = "".join(f"<tr><td><b>{keys}</b></td><td>&nbsp;&nbsp;{what}</td></tr>"
+                       for keys, what in cheat_sheet_rows())
+        label = QLabel(f"<table cellspacing='3'>{rows}</table>")
+        label.setTextFormat(Qt.TextFormat.RichText)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)

@@ -1,0 +1,192 @@
+"""Between the view and the workers: view changes become requests, results become pane images."""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import logging
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from .messages import (
+    CLASSIC_METHODS,
+    ClassicRequest,
+    LiifRequest,
+    LiifUpdate,
+    LoadModel,
+    OpenedImage,
+    OpenImage,
+    PaneImage,
+    SetImage,
+)
+from .pane_area import PaneArea
+from .store import RenderStore
+from .view_state import ViewState
+from .worker import ClassicWorker, LiifWorker
+
+__all__ = ["RenderController", "LIIF_DEBOUNCE_MS"]
+
+logger = logging.getLogger(__name__)
+
+LIIF_DEBOUNCE_MS = 60  # a burst of wheel/drag events becomes one LIIF request this long after the last
+
+
+class RenderController(QObject):
+    """Owns the two workers; the newest view wins, stale results are dropped and counted.
+
+    Classic panes (Pixels, Bilinear) are requested on every change (a few ms each, coalesced by
+    their worker); LIIF is requested once the view has been still for ``LIIF_DEBOUNCE_MS``.
+    ``settled`` fires whenever every visible pane shows its final render of the current view.
+    """
+
+    opened = Signal(object)  # OpenedImage
+    open_failed = Signal(str, str)  # path, message
+    liif_step = Signal(object)  # LiifUpdate of the current request
+    model_ready = Signal(str)  # device description
+    model_failed = Signal(str)  # message
+    message = Signal(str)  # worker progress or error, for the status bar
+    settled = Signal()
+
+    def __init__(self, state: ViewState, store: RenderStore, area: PaneArea, parent: QObject | None = None,
+                 liif_debounce_ms: int = LIIF_DEBOUNCE_MS) -> None:
+        super().__init__(parent)
+        self.state, self.store, self.area = state, store, area
+        self.doc: OpenedImage | None = None
+        self.precision = "fast"
+        self.liif_available: bool | None = None  # None while the model loads
+        self.stale_dropped = 0  # results that arrived for a superseded request
+        self._request_ids = itertools.count(1)
+        self._image_ids = itertools.count(1)
+        self._classic_id = 0
+        self.liif_request: LiifRequest | None = None
+        self._liif_timer = QTimer(self)
+        self._liif_timer.setSingleShot(True)
+        self._liif_timer.setInterval(liif_debounce_ms)
+        self._liif_timer.timeout.connect(self.request_liif)
+        self.classic = ClassicWorker(self)
+        self.liif = LiifWorker(self)
+        self.classic.opened.connect(self._on_opened)
+        self.classic.open_failed.connect(self.open_failed)
+        self.classic.rendered.connect(self._on_classic)
+        self.liif.updated.connect(self._on_liif)
+        self.liif.model_ready.connect(self._on_model_ready)
+        self.liif.model_failed.connect(self._on_model_failed)
+        self.liif.message.connect(self.message)
+        for worker in (self.classic, self.liif):
+            worker.failed.connect(lambda text: self.message.emit(f"render error: {text}"))
+        state.changed.connect(self.view_changed)
+
+    # --- lifecycle ----------------------------------------------------------------------------------
+    def start(self, load: LoadModel) -> None:
+        """Start both workers and load the model in the LIIF worker."""
+        self.classic.start()
+        self.liif.start()
+        self.liif.post(load)
+
+    def shutdown(self) -> None:
+        """Cancel work and end both threads (idempotent)."""
+        self._liif_timer.stop()
+        for worker in (self.classic, self.liif):
+            worker.stop()
+
+    def open_path(self, path: str) -> int:
+        """Read ``path`` in the background; ``opened`` or ``open_failed`` follows. Returns the image id."""
+        image_id = next(self._image_ids)
+        self.classic.post(OpenImage(str(path), image_id))
+        return image_id
+
+    def set_precision(self, precision: str) -> None:
+        """LIIF ``fast`` or ``exact``; re-renders the LIIF pane."""
+        if precision != self.precision:
+            self.precision = precision
+            self.request_liif()
+
+    # --- requests -----------------------------------------------------------------------------------
+    def view_changed(self) -> None:
+        """Request the classic panes now and LIIF after the debounce."""
+        if self.doc is None:
+            return
+        self.request_classic()
+        if self.liif_available is None:
+            self.store.set_liif_note("loading the model…")
+        if self.liif_available is not False:
+            self._liif_timer.start()
+
+    def request_classic(self) -> None:
+        """Render the visible classic panes of the current view."""
+        sources = tuple(s for s in CLASSIC_METHODS if s in self.area.visible_sources())
+        if self.doc is None or not sources:
+            return
+        self._classic_id = next(self._request_ids)
+        self.classic.request(ClassicRequest(self._classic_id, self.doc.image_id, self.state.viewport, sources))
+
+    def request_liif(self) -> None:
+        """Render the LIIF pane of the current view (the newest request wins)."""
+        self._liif_timer.stop()
+        if self.doc is None or self.liif_available is False:
+            return
+        request = LiifRequest(next(self._request_ids), self.doc.image_id, self.state.viewport, self.precision)
+        self.liif_request = request
+        self.liif.request(request)
+
+    # --- results ------------------------------------------------------------------------------------
+    def _on_opened(self, image: OpenedImage) -> None:
+        self.doc = image
+        self.store.clear()
+        self.liif.post(SetImage(image.image_id, image.rgb))
+        self.opened.emit(image)  # the window sets the initial view, which requests renders
+        self.view_changed()
+
+    def _on_classic(self, image: PaneImage) -> None:
+        if image.request_id != self._classic_id:
+            self.stale_dropped += 1
+            return
+        self.store.set_image(image)
+        self._check_settled()
+
+    def _on_liif(self, update: LiifUpdate) -> None:
+        if self.liif_request is None or update.request.request_id != self.liif_request.request_id:
+            self.stale_dropped += 1
+            return
+        if update.image is not None:
+            self.store.set_image(update.image)
+        if update.final:
+            self.store.set_liif_note("")
+        elif update.kind == "encoding":
+            self.store.set_liif_note(update.message)
+        else:
+            self.store.set_liif_note(f"refining {update.progress:.0%}")
+        self.liif_step.emit(update)
+        self._check_settled()
+
+    def _on_model_ready(self, device: str) -> None:
+        # torch, Qt and the model are now loaded and live as long as the process. A full garbage
+        # collection walks every object while holding the GIL (~0.1 s here), which would freeze the
+        # GUI mid-render; frozen objects are skipped, so collections stay short.
+        gc.freeze()
+        self.liif_available = True
+        self.model_ready.emit(device)
+        if self.doc is not None and self.liif_request is None:
+            self.request_liif()
+
+    def _on_model_failed(self, text: str) -> None:
+        self.liif_available = False
+        self.store.set_liif_note("LIIF unavailable (see the status bar)")
+        self.model_failed.emit(text)
+        self._check_settled()
+
+    def is_settled(self) -> bool:
+        """Whether every visible pane shows its final render of the current view."""
+        if self.doc is None or self._liif_timer.isActive():
+            return False
+        vp = self.state.viewport
+        for source in self.area.visible_sources():
+            if source == "liif" and self.liif_available is False:
+                continue
+            if not self.store.is_current(source, vp):
+                return False
+        return True
+
+    def _check_settled(self) -> None:
+        if self.is_settled():
+            self.settled.emit()

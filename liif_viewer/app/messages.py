@@ -1,0 +1,115 @@
+"""Frozen values that cross between the GUI thread and the render workers (no Qt here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..render.viewport import Viewport
+
+__all__ = [
+    "SOURCES", "TITLES", "CLASSIC_METHODS", "BACKGROUND_U8", "BACKGROUND",
+    "OpenImage", "OpenedImage", "LoadModel", "SetImage",
+    "ClassicRequest", "LiifRequest", "PaneImage", "LiifUpdate",
+]
+
+SOURCES = ("pixels", "bilinear", "liif")
+TITLES = {"pixels": "Pixels", "bilinear": "Bilinear", "liif": "LIIF"}
+CLASSIC_METHODS = {"pixels": "nearest", "bilinear": "bilinear"}
+BACKGROUND_U8 = (38, 38, 41)  # pane background; renders use it outside the image so edges are seamless
+BACKGROUND = tuple(c / 255.0 for c in BACKGROUND_U8)
+
+
+# --- commands (run in order, never dropped) -------------------------------------------------------------
+@dataclass(frozen=True)
+class OpenImage:
+    """Read ``path`` as image number ``image_id``."""
+
+    path: str
+    image_id: int
+
+
+@dataclass(frozen=True, eq=False)
+class OpenedImage:
+    """A successfully read image: ``rgb`` float32 (H, W, 3) in [0, 1] and its display ``u8`` copy."""
+
+    image_id: int
+    path: str
+    rgb: np.ndarray
+    u8: np.ndarray
+    notes: tuple[str, ...] = ()
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in image px."""
+        return int(self.rgb.shape[1]), int(self.rgb.shape[0])
+
+
+@dataclass(frozen=True)
+class LoadModel:
+    """Load the LIIF model (``model`` if given, else the checkpoint at ``path`` or the official one)."""
+
+    path: str | None = None
+    device: str = "auto"
+    model: object | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, eq=False)
+class SetImage:
+    """Give the render engine image number ``image_id``."""
+
+    image_id: int
+    rgb: np.ndarray
+
+
+# --- requests (the newest wins; older pending ones are dropped unstarted) -------------------------------
+@dataclass(frozen=True)
+class ClassicRequest:
+    """Render ``sources`` (keys of CLASSIC_METHODS) of image ``image_id`` for ``viewport``."""
+
+    request_id: int
+    image_id: int
+    viewport: Viewport
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LiifRequest:
+    """Render the LIIF pane of image ``image_id`` for ``viewport`` at ``precision`` (fast | exact)."""
+
+    request_id: int
+    image_id: int
+    viewport: Viewport
+    precision: str
+
+
+# --- results --------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class PaneImage:
+    """What one pane source shows: ``u8`` (H, W, 3) rendered for ``viewport``; ``final`` when complete."""
+
+    source: str
+    request_id: int
+    viewport: Viewport
+    u8: np.ndarray
+    final: bool = True
+
+
+@dataclass(frozen=True, eq=False)
+class LiifUpdate:
+    """One progressive LIIF step for ``request``, as the render engine's RenderStep, with a display image."""
+
+    request: LiifRequest
+    kind: str  # standin | encoding | preview | partial | final
+    image: PaneImage | None
+    progress: float  # 0..1
+    evaluated_fraction: float  # LIIF-evaluated px / px inside the image
+    evaluated_px: int  # LIIF-evaluated px so far
+    seconds: float  # since the render started
+    message: str = ""
+
+    @property
+    def final(self) -> bool:
+        """Whether this is the full-resolution result."""
+        return self.kind == "final"

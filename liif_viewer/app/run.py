@@ -1,0 +1,124 @@
+"""Starting the viewer: the QApplication, the window, and the ``--screenshot`` mode."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+from .pane_area import LAYOUTS
+from .settings import APPLICATION, ORGANIZATION
+from .window import SAMPLE_IMAGE, ViewerWindow
+
+__all__ = ["ViewOptions", "ViewerError", "run_viewer", "SCREENSHOT_SIZE"]
+
+SCREENSHOT_SIZE = (1500, 640)  # logical px of the window in --screenshot mode unless --window-size says otherwise
+_SETTLE_CHECK_MS = 300  # after the last pane settles, wait this long (a late resize would restart renders)
+
+
+class ViewerError(Exception):
+    """The viewer could not start or finish a screenshot; ``str`` is a one-line reason."""
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    """What ``main.py view`` asked for."""
+
+    image: str | None = None  # default: the bundled sample photo
+    zoom: float | None = None  # device px per image px; default: fit
+    center: tuple[float, float] | None = None  # image px; default: the image centre
+    layout: str | None = None  # three | liif | swipe; default: the remembered one
+    precision: str | None = None  # fast | exact; default: the remembered one
+    screenshot: str | None = None  # save a grab of the settled window here and exit
+    window_size: tuple[int, int] | None = None  # logical px
+    model_path: str | None = None
+    device: str = "auto"
+    timeout_s: float = 900.0  # screenshot mode gives up after this long
+
+
+def _needs_offscreen(options: ViewOptions) -> bool:
+    no_display = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM") or not no_display:
+        return False
+    if options.screenshot:
+        return True
+    raise ViewerError("no display found (DISPLAY and WAYLAND_DISPLAY are unset): run it in a desktop session, "
+                      "or add --screenshot OUT.png to render the window offscreen")
+
+
+def _dark_theme(app: QApplication) -> None:
+    app.setStyle("Fusion")
+    palette = QPalette()
+    roles = QPalette.ColorRole
+    for role, rgb in ((roles.Window, (45, 45, 48)), (roles.WindowText, (225, 225, 225)), (roles.Base, (30, 30, 32)),
+                      (roles.AlternateBase, (45, 45, 48)), (roles.Text, (225, 225, 225)), (roles.Button, (52, 52, 56)),
+                      (roles.ButtonText, (225, 225, 225)), (roles.Highlight, (61, 122, 200)),
+                      (roles.HighlightedText, (255, 255, 255)), (roles.ToolTipBase, (30, 30, 32)),
+                      (roles.ToolTipText, (225, 225, 225))):
+        palette.setColor(role, QColor(*rgb))
+    app.setPalette(palette)
+
+
+def run_viewer(options: ViewOptions) -> int:
+    """Show the viewer until it is closed (or, with ``screenshot``, until the grab is saved); exit status."""
+    if options.layout is not None and options.layout not in LAYOUTS:
+        raise ViewerError(f"--layout must be one of {', '.join(LAYOUTS)}")
+    if _needs_offscreen(options):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "liif-viewer"])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    _dark_theme(app)
+    with tempfile.TemporaryDirectory(prefix="liif-viewer-") as tmp:
+        # A screenshot never reads or writes the user's settings, so it is reproducible.
+        settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat) if options.screenshot \
+            else QSettings()
+        window = ViewerWindow(settings, model_path=options.model_path, device=options.device)
+        if options.layout:
+            window.set_layout(options.layout)
+        if options.precision:
+            window.set_precision(options.precision)
+        if options.window_size or options.screenshot:
+            window.resize(*(options.window_size or SCREENSHOT_SIZE))
+        window.set_initial_view(options.zoom, options.center)
+        window.open_path(options.image or SAMPLE_IMAGE)
+        window.show()
+        if not options.screenshot:
+            return app.exec()
+        return _screenshot(app, window, Path(options.screenshot), options.timeout_s)
+
+
+def _screenshot(app: QApplication, window: ViewerWindow, out: Path, timeout_s: float) -> int:
+    outcome: dict[str, str | None] = {}
+
+    def finish(error: str | None) -> None:
+        if not outcome:
+            outcome["error"] = error
+            app.quit()
+
+    def grab_if_still_settled() -> None:
+        if outcome or not window.controller.is_settled():
+            return  # something changed; the next ``settled`` tries again
+        out.parent.mkdir(parents=True, exist_ok=True)
+        part = out.with_name(f".{out.name}.part{out.suffix}")
+        if not window.grab().save(str(part)):
+            finish(f"could not write {out}")
+            return
+        os.replace(part, out)
+        finish(None)
+
+    window.settled.connect(lambda: QTimer.singleShot(_SETTLE_CHECK_MS, grab_if_still_settled))
+    window.open_failed.connect(lambda _path, message: finish(message))
+    window.controller.model_failed.connect(finish)
+    QTimer.singleShot(round(timeout_s * 1000), lambda: finish(f"no final render within {timeout_s:.0f} s"))
+    app.exec()
+    window.close()
+    if outcome.get("error"):
+        raise ViewerError(outcome["error"])
+    return 0

@@ -1,0 +1,233 @@
+"""Render workers: each a QThread that runs ordered commands, then the newest render request.
+
+A request replaces any older one still pending (which is dropped unstarted) and cancels the
+one running, whose engine generator stops at its next cancellation point (between MLP
+batches). Results leave by signal, so Qt queues them to the GUI thread; each carries its
+request id and the GUI drops stale ones. Two workers exist: ``LiifWorker`` owns the
+(not thread-safe) ``RenderEngine``; ``ClassicWorker`` reads image files and renders the
+Pixels/Bilinear panes, so those panes stay live while LIIF encodes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from ..render.engine import CancelToken, RenderEngine
+from ..render.image_io import ImageLoadError, load_image
+from ..render.resample import inside_span, render_classic, to_display_uint8
+from ..render.viewport import Viewport
+from .messages import (
+    BACKGROUND,
+    CLASSIC_METHODS,
+    ClassicRequest,
+    LiifRequest,
+    LiifUpdate,
+    LoadModel,
+    OpenedImage,
+    OpenImage,
+    PaneImage,
+    SetImage,
+)
+
+__all__ = ["LiifWorker", "ClassicWorker", "one_line"]
+
+logger = logging.getLogger(__name__)
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line for the status bar."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def inside_pixels(vp: Viewport, image_size: tuple[int, int]) -> int:
+    """Screen pixels of ``vp`` whose centres fall inside the image."""
+    ox, oy = vp.origin_lattice
+    c0, c1 = inside_span(ox, vp.width, vp.scale, image_size[0])
+    r0, r1 = inside_span(oy, vp.height, vp.scale, image_size[1])
+    return max(0, c1 - c0) * max(0, r1 - r0)
+
+
+class _JobThread(QThread):
+    """Ordered commands first, then the newest request; a new job cancels the running request."""
+
+    failed = Signal(str)  # one-line message of an unexpected error
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._cond = threading.Condition()
+        self._commands: deque[object] = deque()
+        self._pending: tuple[object, CancelToken] | None = None
+        self._running: CancelToken | None = None
+        self._stopping = False
+        self.dropped: list[int] = []  # ids of requests replaced before they started
+
+    def post(self, command: object) -> None:
+        """Queue a command; it runs after the current job, before any request."""
+        with self._cond:
+            self._commands.append(command)
+            if self._running is not None:
+                self._running.cancel()
+            self._cond.notify()
+
+    def request(self, request: object) -> None:
+        """Make ``request`` the next one to run, replacing and cancelling older ones."""
+        with self._cond:
+            if self._pending is not None:
+                self.dropped.append(self._pending[0].request_id)
+            self._pending = (request, CancelToken())
+            if self._running is not None:
+                self._running.cancel()
+            self._cond.notify()
+
+    def stop(self, timeout_ms: int = 10_000) -> None:
+        """Cancel everything and end the thread (waits up to ``timeout_ms``)."""
+        with self._cond:
+            self._stopping = True
+            self._commands.clear()
+            self._pending = None
+            if self._running is not None:
+                self._running.cancel()
+            self._cond.notify()
+        self.wait(timeout_ms)
+
+    def run(self) -> None:  # noqa: D102 (QThread override)
+        while True:
+            with self._cond:
+                while not (self._stopping or self._commands or self._pending):
+                    self._cond.wait()
+                if self._stopping:
+                    return
+                token = CancelToken()
+                if self._commands:
+                    job, is_command = self._commands.popleft(), True
+                else:
+                    (job, token), self._pending, is_command = self._pending, None, False
+                self._running = token
+            try:
+                if is_command:
+                    self.run_command(job)
+                else:
+                    self.run_request(job, token)
+            except Exception as exc:  # a bug must not kill the thread; tell the user in one line
+                logger.debug("worker job %r failed", job, exc_info=True)
+                self.failed.emit(one_line(exc))
+            finally:
+                with self._cond:
+                    self._running = None
+
+    def run_command(self, command: object) -> None:
+        """Run one command (worker thread)."""
+        raise NotImplementedError
+
+    def run_request(self, request: object, cancel: CancelToken) -> None:
+        """Run one request, stopping early once ``cancel`` is set (worker thread)."""
+        raise NotImplementedError
+
+
+class ClassicWorker(_JobThread):
+    """Reads images (``OpenImage``) and renders the Pixels and Bilinear panes (``ClassicRequest``)."""
+
+    opened = Signal(object)  # OpenedImage
+    open_failed = Signal(str, str)  # path, one-line message
+    rendered = Signal(object)  # PaneImage
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._image_id = 0
+        self._u8 = None
+
+    def run_command(self, command: object) -> None:
+        """Read the image of an ``OpenImage``; it becomes the one classic renders use."""
+        assert isinstance(command, OpenImage)
+        try:
+            loaded = load_image(command.path)
+        except ImageLoadError as exc:
+            self.open_failed.emit(command.path, str(exc))
+            return
+        except (OSError, ValueError, MemoryError) as exc:
+            self.open_failed.emit(command.path, f"cannot read {command.path}: {one_line(exc)}")
+            return
+        u8 = to_display_uint8(loaded.rgb)
+        self._image_id, self._u8 = command.image_id, u8
+        self.opened.emit(OpenedImage(command.image_id, command.path, loaded.rgb, u8, tuple(loaded.notes)))
+
+    def run_request(self, request: object, cancel: CancelToken) -> None:
+        """Render each requested classic source of the current image."""
+        assert isinstance(request, ClassicRequest)
+        for source in request.sources:
+            if cancel.cancelled or request.image_id != self._image_id:
+                return
+            rgb = render_classic(self._u8, request.viewport, CLASSIC_METHODS[source], BACKGROUND)
+            self.rendered.emit(PaneImage(source, request.request_id, request.viewport, to_display_uint8(rgb)))
+
+
+class LiifWorker(_JobThread):
+    """Owns the model and the RenderEngine; runs ``LoadModel``, ``SetImage`` and ``LiifRequest`` jobs."""
+
+    model_ready = Signal(str)  # device description
+    model_failed = Signal(str)  # one-line message; LIIF is unavailable
+    message = Signal(str)  # progress of fetching weights etc.
+    updated = Signal(object)  # LiifUpdate
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine: RenderEngine | None = None
+        self._image_id = 0
+        self._image_size = (1, 1)
+        self._rgb = None
+        self.started_ids: list[int] = []  # requests whose render began
+        self.final_ids: list[int] = []  # requests whose full-resolution render completed
+
+    def run_command(self, command: object) -> None:
+        """Load the model, or hand the engine a new image."""
+        if isinstance(command, LoadModel):
+            self._load_model(command)
+        elif isinstance(command, SetImage):
+            self._image_id = command.image_id
+            self._image_size = (command.rgb.shape[1], command.rgb.shape[0])
+            if self.engine is not None:
+                self.engine.set_image(command.rgb)
+            self._rgb = command.rgb
+
+    def _load_model(self, command: LoadModel) -> None:
+        from ..model import CheckpointError, WeightsError, describe_device, load_model, pick_device
+
+        try:
+            device = pick_device(command.device)
+            model = command.model
+            if model is None:
+                model = load_model(command.path, device=device, say=self.message.emit)
+            else:
+                model = model.to(device)
+        except (CheckpointError, WeightsError, ValueError, OSError, RuntimeError) as exc:
+            self.model_failed.emit(str(exc).strip().splitlines()[0] if str(exc).strip() else one_line(exc))
+            return
+        self.engine = RenderEngine(model, device, background=BACKGROUND)
+        if self._rgb is not None:
+            self.engine.set_image(self._rgb)
+        self.model_ready.emit(describe_device(device))
+
+    def run_request(self, request: object, cancel: CancelToken) -> None:
+        """Render the LIIF pane progressively, emitting each step until final or cancelled."""
+        assert isinstance(request, LiifRequest)
+        if self.engine is None or request.image_id != self._image_id or self.engine.rgb is None:
+            return
+        self.started_ids.append(request.request_id)
+        vp = request.viewport
+        inside = max(1, inside_pixels(vp, self._image_size))
+        steps = self.engine.render_liif(vp, request.precision, cancel=cancel, request_id=request.request_id)
+        for step in steps:
+            if cancel.cancelled:
+                return
+            image = None
+            if step.image is not None:
+                image = PaneImage("liif", request.request_id, vp, to_display_uint8(step.image), step.final)
+            if step.final:
+                self.final_ids.append(request.request_id)
+            self.updated.emit(LiifUpdate(request, step.kind, image, step.progress, step.evaluated_fraction,
+                                         round(step.evaluated_fraction * inside), step.seconds, step.message))

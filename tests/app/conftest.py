@@ -1,0 +1,80 @@
+"""Fixtures for the Qt tests: temporary settings, small images, a window on the session model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.conftest import SAMPLE
+
+
+@pytest.fixture(autouse=True)
+def _private_settings(tmp_path_factory, monkeypatch):
+    """Never touch the user's settings: any default QSettings() lands in a temporary folder."""
+    from PySide6.QtCore import QSettings
+
+    folder = tmp_path_factory.mktemp("qsettings")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(folder))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """A QSettings file of this test only."""
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "viewer.ini"), QSettings.Format.IniFormat)
+
+
+def write_crop(path: Path, x: int, y: int, width: int, height: int) -> Path:
+    """A crop of the sample photo (real detail, small enough for fast LIIF renders)."""
+    Image.open(SAMPLE).convert("RGB").crop((x, y, x + width, y + height)).save(path)
+    return path
+
+
+@pytest.fixture
+def face_png(tmp_path) -> Path:
+    """96 x 72 px of the astronaut's face."""
+    return write_crop(tmp_path / "face.png", 180, 90, 96, 72)
+
+
+@pytest.fixture
+def noise_png(tmp_path) -> Path:
+    """64 x 48 px of random colours: any resampling shows."""
+    rng = np.random.default_rng(4)
+    path = tmp_path / "noise.png"
+    Image.fromarray(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)).save(path)
+    return path
+
+
+@pytest.fixture
+def make_window(qtbot, model, settings):
+    """Build a shown viewer window on the session model: ``make_window(width, height, settings=...)``."""
+    from liif_viewer.app import ViewerWindow
+
+    def make(width: int = 600, height: int = 300, settings=settings, **kwargs) -> ViewerWindow:
+        window = ViewerWindow(settings, model=kwargs.pop("model", model), device="cpu", **kwargs)
+        qtbot.addWidget(window)
+        window.resize(width, height)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    return make
+
+
+def open_and_settle(qtbot, window, path: Path, timeout_ms: int = 30_000) -> None:
+    """Open ``path`` and wait until every visible pane shows its final render."""
+    with qtbot.waitSignal(window.image_opened, timeout=timeout_ms):
+        window.open_path(path)
+    wait_settled(qtbot, window, timeout_ms)
+
+
+def wait_settled(qtbot, window, timeout_ms: int = 30_000) -> None:
+    """Wait until every visible pane shows its final render of the current view."""
+    qtbot.waitUntil(window.controller.is_settled, timeout=timeout_ms)

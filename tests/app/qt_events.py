@@ -1,0 +1,38 @@
+"""Synthetic input events (QTest's mouseMove carries no buttons, so drags are sent by hand)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent, QWheelEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+
+def wheel(widget: QWidget, x: float, y: float, notches: float = 1.0) -> None:
+    """Turn the wheel ``notches`` (positive zooms in) with the cursor at (x, y) logical px."""
+    pos = QPointF(x, y)
+    event = QWheelEvent(pos, QPointF(widget.mapToGlobal(pos)), QPoint(0, 0), QPoint(0, round(120 * notches)),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def _mouse(widget: QWidget, kind: QEvent.Type, x: float, y: float, button: Qt.MouseButton,
+           buttons: Qt.MouseButton) -> None:
+    pos = QPointF(x, y)
+    event = QMouseEvent(kind, pos, QPointF(widget.mapToGlobal(pos)), button, buttons, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+def drag(widget: QWidget, start: tuple[float, float], end: tuple[float, float], steps: int = 5) -> None:
+    """Press the left button at ``start``, move in ``steps`` to ``end``, release."""
+    left = Qt.MouseButton.LeftButton
+    _mouse(widget, QEvent.Type.MouseButtonPress, *start, left, left)
+    for i in range(1, steps + 1):
+        x = start[0] + (end[0] - start[0]) * i / steps
+        y = start[1] + (end[1] - start[1]) * i / steps
+        _mouse(widget, QEvent.Type.MouseMove, x, y, Qt.MouseButton.NoButton, left)
+    _mouse(widget, QEvent.Type.MouseButtonRelease, *end, left, Qt.MouseButton.NoButton)
+
+
+def hover(widget: QWidget, x: float, y: float) -> None:
+    """Move the mouse over ``widget`` with no button held."""
+    _mouse(widget, QEvent.Type.MouseMove, x, y, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton)

@@ -1,0 +1,167 @@
+"""The window: opening files, messages, layouts, settings, readout, keyboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from liif_viewer.app.messages import SOURCES
+from tests.app.conftest import open_and_settle, wait_settled
+from tests.app.qt_events import drag, hover
+
+
+def shown_sources(window) -> set[str]:
+    return {s for s in SOURCES if window.store.top(s) is not None}
+
+
+def test_opening_an_image_shows_it_in_all_three_panes(qtbot, make_window, face_png):
+    window = make_window()
+    open_and_settle(qtbot, window, face_png)
+    assert window.controller.doc.size == (96, 72)
+    assert window.status.image.text() == "face.png  96×72"
+    assert "face.png" in window.windowTitle()
+    assert [p.sources for p in window.area.visible_panes()] == [("pixels",), ("bilinear",), ("liif",)]
+    vp = window.state.viewport
+    assert window.state.fitting and vp.scale == window.state.fit_scale
+    for source in SOURCES:
+        top = window.store.top(source)
+        assert top.final and top.viewport == vp and top.u8.shape == (vp.height, vp.width, 3)
+    panes = window.area.visible_panes()
+    assert len({(p.width(), p.height()) for p in panes}) == 1  # one viewport serves every pane
+    assert window.status.render.text().startswith("LIIF ")
+    assert window.status.device.text().startswith("CPU")
+
+
+def test_opening_a_corrupt_file_keeps_the_previous_image_and_says_why(qtbot, make_window, face_png, tmp_path):
+    window = make_window()
+    open_and_settle(qtbot, window, face_png)
+    before = {s: window.store.top(s) for s in SOURCES}
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a PNG")
+    with qtbot.waitSignal(window.open_failed, timeout=5000) as blocker:
+        window.open_path(bad)
+    path, message = blocker.args
+    assert path == str(bad) and "broken.png" in message and "\n" not in message
+    assert window.controller.doc.path == str(face_png)
+    assert window.status.bar.currentMessage() == message
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    assert boxes and boxes[-1].text() == message
+    boxes[-1].close()
+    assert {s: window.store.top(s) for s in SOURCES} == before
+    assert window.controller.is_settled()
+
+
+def test_missing_file_gives_a_message_too(qtbot, make_window, tmp_path):
+    window = make_window()
+    with qtbot.waitSignal(window.open_failed, timeout=5000) as blocker:
+        window.open_path(tmp_path / "nope.jpg")
+    assert "nope.jpg" in blocker.args[1]
+    assert window.controller.doc is None
+
+
+def test_layouts_liif_alone_and_swipe_with_a_draggable_divider(qtbot, make_window, face_png):
+    window = make_window()
+    open_and_settle(qtbot, window, face_png)
+    window.set_layout("liif")
+    assert window.area.visible_panes() == [window.area.panes["liif"]]
+    wait_settled(qtbot, window)
+    assert window.store.top("liif").viewport.width == window.area.panes["liif"].width()
+
+    window.set_layout("swipe")
+    swipe = window.area.swipe
+    assert window.area.visible_panes() == [swipe] and swipe.sources == ("bilinear", "liif")
+    wait_settled(qtbot, window)
+    x = swipe.divider * swipe.width()
+    centre = window.state.center_x
+    drag(swipe, (x, 50), (x - 100, 50))  # grabbing the divider moves it, not the image
+    assert swipe.divider == (x - 100) / swipe.width()
+    assert window.state.center_x == centre
+    window.toggle_swipe_partner()
+    assert swipe.sources == ("pixels", "liif")
+    wait_settled(qtbot, window)
+
+
+def test_layout_mode_recent_files_and_geometry_persist(qtbot, make_window, settings, face_png):
+    first = make_window(700, 350)
+    open_and_settle(qtbot, first, face_png)
+    first.set_layout("swipe")
+    first.set_swipe_partner("pixels")
+    first.set_precision("exact")
+    first.close()
+    assert settings.value("layout") == "swipe"
+
+    second = make_window(300, 200)
+    second.restoreGeometry(settings.value("geometry"))
+    assert second.area.mode == "swipe" and second.area.swipe_partner == "pixels"
+    assert second.controller.precision == "exact" and second.status.mode.text() == "exact"
+    assert second.recent.paths()[0] == str(Path(face_png).resolve())
+    assert (second.width(), second.height()) == (700, 350)
+
+
+def test_cursor_readout_shows_position_and_every_panes_rgb(qtbot, make_window, noise_png):
+    window = make_window()
+    open_and_settle(qtbot, window, noise_png)
+    window.state.zoom_to(2.0)
+    wait_settled(qtbot, window)
+    pane = window.area.panes["bilinear"]
+    sx, sy = pane.width() // 2 + 7, pane.height() // 2 + 5
+    hover(pane, sx, sy)
+    vp = window.state.viewport
+    x, y = vp.screen_to_image(sx + 0.5, sy + 0.5)
+    assert 0 <= x < 64 and 0 <= y < 48
+    expected = window.controller.doc.u8[int(y), int(x)]
+    text = window.status.cursor.text()
+    assert "Pixels {} {} {}".format(*expected) in text
+    assert "Bilinear" in text and "LIIF" in text and "…" not in text
+    liif = window.store.top("liif").u8[sy, sx]
+    assert "LIIF {} {} {}".format(*liif) in text
+
+
+def test_keyboard_fit_one_to_one_zoom_and_pan(qtbot, make_window, face_png):
+    window = make_window()
+    open_and_settle(qtbot, window, face_png)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    qtbot.keyClick(window, Qt.Key.Key_1)
+    assert window.state.scale == 1.0
+    qtbot.keyClick(window, Qt.Key.Key_Plus)
+    assert window.state.scale == 1.25
+    qtbot.keyClick(window, Qt.Key.Key_Minus)
+    assert window.state.scale == 1.0
+    x = window.state.center_x
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert window.state.center_x > x
+    qtbot.keyClick(window, Qt.Key.Key_F)
+    assert window.state.fitting
+    qtbot.keyClick(window, Qt.Key.Key_L)
+    assert window.area.mode == "liif"
+    qtbot.keyClick(window, Qt.Key.Key_M)
+    assert window.controller.precision == "exact"
+    qtbot.keyClick(window, Qt.Key.Key_Question)
+    assert window._shortcuts is not None and window._shortcuts.isVisible()
+
+
+def test_dropping_a_file_opens_it(qtbot, make_window, face_png):
+    window = make_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(face_png))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.image_opened, timeout=5000):
+        window.dropEvent(event)
+    assert window.controller.doc.path == str(face_png)
+
+
+def test_without_a_model_the_classic_panes_still_work(qtbot, make_window, face_png, tmp_path):
+    bad = tmp_path / "not-a-checkpoint.pth"
+    bad.write_bytes(b"nope")
+    window = make_window(model=None, model_path=str(bad))
+    with qtbot.waitSignal(window.controller.model_failed, timeout=10_000) as blocker:
+        pass
+    assert "not-a-checkpoint.pth" in blocker.args[0]
+    open_and_settle(qtbot, window, face_png)
+    assert window.store.top("pixels").final and window.store.top("liif") is None
+    assert window.status.device.text() == "LIIF unavailable"
