@@ -27,14 +27,14 @@ import torch
 from ..model import LIIF
 from .fast_query import PRECISIONS, Cancelled, FoldedDecoder
 from .features import FeatureStore
+from .liif_tiles import Scale, TileInside, TileJob, code_box, tile_inside
+from .lod import Rect, tolerance_for
 from .resample import inside_span, render_classic, to_display_uint8
 from .tile_cache import TileCache
 from .viewport import Viewport
 
 __all__ = ["RenderEngine", "RenderStep", "CancelToken", "Cancelled", "PRECISIONS"]
 
-_PREVIEW_FACTOR = 4
-Scale = tuple[float, float]  # (sx, sy): screen px per image px, horizontally and vertically
 
 
 class CancelToken:
@@ -87,6 +87,10 @@ class RenderEngine:
         self.feature_tile = feature_tile
         self.feature_budget_bytes = feature_budget_bytes
         self.background = background
+        #: fast mode refines adaptively at high zoom (see .lod); False evaluates every pixel.
+        self.adaptive = True
+        #: fast mode's refinement tolerance (RGB units in [0, 1]); None chooses it from the zoom.
+        self.tolerance: float | None = None
         self.tiles = TileCache(tile_budget_bytes)
         self._decoders: dict[str, FoldedDecoder] = {}
         self._stores: dict[str, FeatureStore] = {}
@@ -117,14 +121,18 @@ class RenderEngine:
             self._decoders[precision] = FoldedDecoder(self.model, precision, self.device)
         return self._decoders[precision]
 
-    def features(self, precision: str) -> FeatureStore:
-        """The feature store of the current image for ``precision`` (created on first use)."""
+    def features(self, precision: str = "exact") -> FeatureStore:
+        """The feature store of the current image (created on first use).
+
+        Both precisions share one fp32 store: a reduced-precision encoder is ~1.5x faster
+        here but costs up to ~3 levels of 8-bit error at high zoom, above fast mode's bound.
+        """
         if self.rgb is None:
             raise RuntimeError("no image set")
-        if precision not in self._stores:
-            self._stores[precision] = FeatureStore(self.model, self.rgb, precision, self.device,
-                                                   self.feature_tile, self.feature_budget_bytes)
-        return self._stores[precision]
+        if "fp32" not in self._stores:
+            self._stores["fp32"] = FeatureStore(self.model, self.rgb, "exact", self.device,
+                                                self.feature_tile, self.feature_budget_bytes)
+        return self._stores["fp32"]
 
     # --- classic panes ------------------------------------------------------------------------------
     def render_classic(self, vp: Viewport, method: str) -> np.ndarray:
@@ -138,78 +146,78 @@ class RenderEngine:
         return self.render_classic(vp, "bilinear" if min(vp.sx, vp.sy) >= 1 else "area")
 
     # --- LIIF tiles ---------------------------------------------------------------------------------
-    def _code_box(self, ys: np.ndarray, xs: np.ndarray) -> tuple[int, int, int, int]:
-        height, width = self.rgb.shape[:2]
-        r0 = max(0, math.floor(ys[0] - 0.5) - 1)
-        r1 = min(height - 1, math.floor(ys[-1] + 0.5) + 1)
-        c0 = max(0, math.floor(xs[0] - 0.5) - 1)
-        c1 = min(width - 1, math.floor(xs[-1] + 0.5) + 1)
-        return r0, r1, c0, c1
+    def _inside(self, scale: Scale, tx: int, ty: int) -> TileInside | None:
+        width, height = self.image_size
+        return tile_inside(scale, tx, ty, self.screen_tile, width, height)
 
     def tile_feature_keys(self, scale: Scale, tx: int, ty: int, precision: str) -> list[tuple[int, int]]:
         """Feature tiles the lattice tile (tx, ty) at ``scale`` (sx, sy) reads."""
-        span = self._tile_span(scale, tx, ty)
-        if span is None:
+        inside = self._inside(scale, tx, ty)
+        if inside is None:
             return []
-        ys, xs = span
-        r0, r1, c0, c1 = self._code_box(ys, xs)
+        width, height = self.image_size
+        r0, r1, c0, c1 = code_box(inside.ys, inside.xs, width, height)
         return self.features(precision).tiles_for(r0 - 1, r1 + 2, c0 - 1, c1 + 2)
 
-    def _tile_span(self, scale: Scale, tx: int, ty: int) -> tuple[np.ndarray, np.ndarray] | None:
-        t = self.screen_tile
-        width, height = self.image_size
-        c0, c1 = inside_span(tx * t, t, scale[0], width)
-        r0, r1 = inside_span(ty * t, t, scale[1], height)
-        if c0 >= c1 or r0 >= r1:
-            return None
-        xs = (tx * t + np.arange(c0, c1, dtype=np.float64) + 0.5) / scale[0]
-        ys = (ty * t + np.arange(r0, r1, dtype=np.float64) + 0.5) / scale[1]
-        return ys, xs
+    def tolerance_at(self, scale: Scale) -> float:
+        """The refinement tolerance fast mode uses at ``scale``."""
+        return self.tolerance if self.tolerance is not None else tolerance_for(min(scale))
 
-    def liif_tile(self, scale: Scale, tx: int, ty: int, precision: str,
-                  cancelled: Callable[[], bool] | None = None, cache: bool = True) -> np.ndarray:
-        """LIIF of lattice tile (tx, ty) at ``scale`` (sx, sy): float32 (T, T, 3), background outside; cached."""
-        key = (self.image_id, precision, scale, tx, ty)
-        hit = self.tiles.get(key)
-        if hit is not None:
-            return hit
-        t = self.screen_tile
-        out = np.empty((t, t, 3), np.float32)
+    def _tile_key(self, precision: str, scale: Scale, tx: int, ty: int) -> tuple[object, ...]:
+        adaptive = precision == "fast" and self.adaptive
+        return (self.image_id, precision, self.tolerance_at(scale) if adaptive else 0.0, scale, tx, ty)
+
+    def _job(self, scale: Scale, tx: int, ty: int, precision: str,
+             cancelled: Callable[[], bool] | None) -> TileJob | None:
+        inside = self._inside(scale, tx, ty)
+        if inside is None:
+            return None
+        return TileJob(inside, scale, self.decoder(precision), self.features(precision), cancelled,
+                       adaptive=precision == "fast" and self.adaptive, tolerance=self.tolerance_at(scale))
+
+    def _blank_tile(self) -> np.ndarray:
+        out = np.empty((self.screen_tile, self.screen_tile, 3), np.float32)
         out[:] = self.background
-        span = self._tile_span(scale, tx, ty)
-        if span is not None:
-            ys, xs = span
-            rgb = self.query_points(ys, xs, scale, precision, cancelled)
-            width, height = self.image_size
-            c0 = inside_span(tx * t, t, scale[0], width)[0]
-            r0 = inside_span(ty * t, t, scale[1], height)[0]
-            out[r0:r0 + len(ys), c0:c0 + len(xs)] = rgb
-        if cache:
-            self.tiles.put(key, out)
         return out
 
-    def query_points(self, ys: np.ndarray, xs: np.ndarray, scale: Scale, precision: str,
-                     cancelled: Callable[[], bool] | None = None) -> np.ndarray:
-        """LIIF RGB (clamped) on the grid ``ys`` x ``xs`` of image-pixel centres (inside the image)."""
-        width, height = self.image_size
-        dec = self.decoder(precision)
-        store = self.features(precision)
-        r0, r1, c0, c1 = self._code_box(ys, xs)
-        feat = store.region(r0 - 1, r1 + 2, c0 - 1, c1 + 2)
-        norm_y = torch.from_numpy((ys / height * 2.0 - 1.0).astype(np.float32))
-        norm_x = torch.from_numpy((xs / width * 2.0 - 1.0).astype(np.float32))
-        norm_yx = torch.stack(torch.meshgrid(norm_y, norm_x, indexing="ij"), dim=-1).reshape(-1, 2).to(self.device)
-        cell = torch.tensor([[2.0 / (height * scale[1]), 2.0 / (width * scale[0])]], device=self.device)
-        cell = cell.expand(norm_yx.shape[0], 2)
-        n_codes = (r1 - r0 + 1) * (c1 - c0 + 1)
-        if n_codes > 8 * norm_yx.shape[0]:  # zoomed out: project only the codes the queries touch
-            local = torch.cat([(iy - r0) * (c1 - c0 + 1) + (ix - c0)
-                               for iy, ix in dec.neighbour_indices((height, width), norm_yx)])
-            region = dec.project_sparse(feat, r0, c0, local)
-        else:
-            region = dec.project_region(feat, r0, c0)
-        rgb = dec.query(region, (height, width), norm_yx, cell, cancelled=cancelled)
-        return rgb.clamp_(0, 1).view(len(ys), len(xs), 3).cpu().numpy()
+    def _place(self, tile: np.ndarray, job: TileJob, values: np.ndarray) -> np.ndarray:
+        i = job.inside
+        tile[i.r0:i.r0 + len(i.ys), i.c0:i.c0 + len(i.xs)] = values
+        return tile
+
+    def _view_rect(self, vp: Viewport, tx: int, ty: int, inside: TileInside) -> Rect | None:
+        """Rows/cols of the tile's inside region that ``vp`` shows (local to the region), or None."""
+        t = self.screen_tile
+        ox, oy = vp.origin_lattice
+        x0, y0 = max(0, ox - tx * t), max(0, oy - ty * t)
+        x1, y1 = min(t, ox + vp.width - tx * t), min(t, oy + vp.height - ty * t)
+        r0, r1 = max(y0, inside.r0) - inside.r0, min(y1, inside.r0 + len(inside.ys)) - inside.r0
+        c0, c1 = max(x0, inside.c0) - inside.c0, min(x1, inside.c0 + len(inside.xs)) - inside.c0
+        return (r0, r1, c0, c1) if r0 < r1 and c0 < c1 else None
+
+    def tile_job(self, vp: Viewport, tx: int, ty: int, precision: str,
+                 cancelled: Callable[[], bool] | None = None) -> tuple[TileJob | None, Rect | None, bool]:
+        """The (possibly cached) job of tile (tx, ty) for ``vp``, the rect the view needs, and whether it is done."""
+        scale = (vp.sx, vp.sy)
+        key = self._tile_key(precision, scale, tx, ty)
+        job = self.tiles.get(key)
+        if job is None:
+            job = self._job(scale, tx, ty, precision, cancelled)
+            if job is None:
+                return None, None, True
+            self.tiles.put(key, job)
+        job.cancelled = cancelled
+        rect = self._view_rect(vp, tx, ty, job.inside)
+        return job, rect, rect is None or job.covers(rect)
+
+    def liif_tile(self, vp: Viewport, tx: int, ty: int, precision: str,
+                  cancelled: Callable[[], bool] | None = None) -> np.ndarray:
+        """Final LIIF of lattice tile (tx, ty) of ``vp``: float32 (T, T, 3); valid where the view shows it."""
+        job, rect, _ = self.tile_job(vp, tx, ty, precision, cancelled)
+        out = self._blank_tile()
+        if job is not None and rect is not None:
+            self._place(out, job, job.finish(rect))
+        return out
 
     # --- composing views ----------------------------------------------------------------------------
     def _lattice_tiles(self, vp: Viewport) -> list[tuple[int, int]]:
@@ -236,19 +244,6 @@ class RenderEngine:
         r0, r1 = inside_span(oy, vp.height, vp.sy, height)
         return max(0, c1 - c0) * max(0, r1 - r0)
 
-    def _preview(self, vp: Viewport, precision: str, cancel: Callable[[], bool]) -> np.ndarray:
-        f = _PREVIEW_FACTOR
-        ox, oy = vp.origin_lattice
-        cx, cy = math.floor(ox / f), math.floor(oy / f)
-        wc = math.ceil((ox + vp.width) / f) - cx
-        hc = math.ceil((oy + vp.height) / f) - cy
-        coarse_vp = Viewport((cx + wc / 2) * f / vp.sx, (cy + hc / 2) * f / vp.sy, vp.sx / f, wc, hc,
-                             None if vp.scale_y is None else vp.sy / f)
-        assert coarse_vp.origin_lattice == (cx, cy)
-        coarse = self.render_liif_sync(coarse_vp, precision, cancel)
-        big = np.repeat(np.repeat(coarse, f, axis=0), f, axis=1)
-        return big[oy - cy * f:oy - cy * f + vp.height, ox - cx * f:ox - cx * f + vp.width]
-
     def iter_view_tiles(self, vp: Viewport, precision: str = "exact", cancel: Callable[[], bool] | None = None,
                         cache: bool = True, order: str = "centre") -> Iterator[tuple[int, int, np.ndarray]]:
         """LIIF of ``vp`` tile by tile: yields (screen x0, screen y0, float32 block) covering the view once.
@@ -261,9 +256,10 @@ class RenderEngine:
         tiles = self._lattice_tiles(vp)
         if order == "rows":
             tiles.sort(key=lambda k: (k[1], k[0]))
-        scale = (vp.sx, vp.sy)
         for tx, ty in tiles:
-            tile = self.liif_tile(scale, tx, ty, precision, cancel, cache=cache)
+            tile = self.liif_tile(vp, tx, ty, precision, cancel)
+            if not cache:
+                self.tiles.pop(self._tile_key(precision, (vp.sx, vp.sy), tx, ty))
             x0, y0 = tx * t - ox, ty * t - oy
             cx0, cy0 = max(0, x0), max(0, y0)
             cx1, cy1 = min(vp.width, x0 + t), min(vp.height, y0 + t)
@@ -290,9 +286,9 @@ class RenderEngine:
         cancel = cancel or (lambda: False)
         start = time.perf_counter()
         inside = max(1, self._inside_pixels(vp))
-        tiles = self._lattice_tiles(vp)
         scale = (vp.sx, vp.sy)
-        missing = [k for k in tiles if self.tiles.get((self.image_id, precision, scale, *k)) is None]
+        tiles = self._lattice_tiles(vp)
+        missing = [k for k in tiles if not self.tile_job(vp, *k, precision, cancel)[2]]
         store = self.features(precision)
         keys = sorted({fk for k in missing for fk in self.tile_feature_keys(scale, *k, precision)})
         store.pin(keys)
@@ -303,36 +299,44 @@ class RenderEngine:
         canvas = self.standin(vp)
         yield RenderStep(request_id, "standin", canvas.copy(), 0.0, 0.0, time.perf_counter() - start,
                          "bilinear stand-in" if min(vp.sx, vp.sy) >= 1 else "area-averaged stand-in")
-        evaluated = 0
+        jobs = {k: self.tile_job(vp, *k, precision, cancel) for k in missing}
+        evaluated_before = self._evaluated(jobs)
+
+        def fraction() -> float:
+            return (self._evaluated(jobs) - evaluated_before) / inside
+
         try:
-            unencoded = [k for k in keys if not store.has(k)]
-            if not unencoded and len(missing) > 1:
-                preview = self._preview(vp, precision, cancel)
-                evaluated += inside // (_PREVIEW_FACTOR ** 2)
-                yield RenderStep(request_id, "preview", preview, 0.1, evaluated / inside,
+            if all(store.has(k) for k in keys):
+                # Codes ready: a coarse pass over the whole view first (the same samples the final uses).
+                for k in missing:
+                    if cancel():
+                        return
+                    job, rect, _ = jobs[k]
+                    if job is not None and rect is not None:
+                        self._paste(canvas, vp, *k, self._place(self._blank_tile(), job, job.preview(rect)))
+                yield RenderStep(request_id, "preview", canvas.copy(), 0.1, fraction(),
                                  time.perf_counter() - start, "coarse preview")
-            if cancel():
-                return
             last_yield = time.perf_counter()
-            for done, (tx, ty) in enumerate(tiles, 1):
+            for done, k in enumerate(tiles, 1):
                 if cancel():
                     return
-                needed = [k for k in self.tile_feature_keys(scale, tx, ty, precision) if not store.has(k)]
-                for i, _ in enumerate(store.encode_iter(needed, cancel)):
-                    yield RenderStep(request_id, "encoding", None, done / len(tiles), evaluated / inside,
-                                     time.perf_counter() - start, f"encoding features ({i + 1}/{len(needed)})")
-                if cancel():
-                    return
-                key = (self.image_id, precision, scale, tx, ty)
-                if self.tiles.get(key) is None:
-                    span = self._tile_span(scale, tx, ty)
-                    evaluated += len(span[0]) * len(span[1]) if span else 0
-                self._paste(canvas, vp, tx, ty, self.liif_tile(scale, tx, ty, precision, cancel))
+                if k in missing:
+                    needed = [fk for fk in self.tile_feature_keys(scale, *k, precision) if not store.has(fk)]
+                    for i, _ in enumerate(store.encode_iter(needed, cancel)):
+                        yield RenderStep(request_id, "encoding", None, done / len(tiles), fraction(),
+                                         time.perf_counter() - start, f"encoding features ({i + 1}/{len(needed)})")
+                    if cancel():
+                        return
+                self._paste(canvas, vp, *k, self.liif_tile(vp, *k, precision, cancel))
                 now = time.perf_counter()
                 if done < len(tiles) and now - last_yield >= partial_every_s:
                     last_yield = now
-                    yield RenderStep(request_id, "partial", canvas.copy(), done / len(tiles), evaluated / inside,
+                    yield RenderStep(request_id, "partial", canvas.copy(), done / len(tiles), fraction(),
                                      now - start, f"refining {done}/{len(tiles)}")
         except Cancelled:
             return
-        yield RenderStep(request_id, "final", canvas, 1.0, evaluated / inside, time.perf_counter() - start)
+        yield RenderStep(request_id, "final", canvas, 1.0, fraction(), time.perf_counter() - start)
+
+    @staticmethod
+    def _evaluated(jobs: dict[tuple[int, int], tuple[TileJob | None, Rect | None, bool]]) -> int:
+        return sum(job.evaluated for job, _, _ in jobs.values() if job is not None)

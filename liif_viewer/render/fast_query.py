@@ -81,8 +81,9 @@ class FoldedDecoder:
                      lin.bias.detach().to(self.device, hidden_dtype)) for lin in linears[1:-1]]
         self.w_out_t = linears[-1].weight.detach().float().t().contiguous().to(self.device)
         self.b_out = linears[-1].bias.detach().float().to(self.device)
-        #: MLP batches run so far (tests use it to prove cancellation stops work).
+        #: MLP batches and query points run so far (tests use them to prove work is skipped or stopped).
         self.batches_run = 0
+        self.queries_run = 0
 
     # --- layer-1 projection of codes ----------------------------------------------------------------
     def project(self, feat_padded: torch.Tensor) -> torch.Tensor:
@@ -146,6 +147,7 @@ class FoldedDecoder:
                 raise Cancelled
             self._query_batch(region, grid_hw, norm_yx[start:stop], cell[start:stop], out[start:stop])
             self.batches_run += 1
+            self.queries_run += stop - start
         return out
 
     def _query_batch(self, region: CodeRegion, grid_hw: tuple[int, int], norm_yx: torch.Tensor,

@@ -1,12 +1,11 @@
-"""A byte-budgeted LRU cache of rendered screen tiles."""
+"""A byte-budgeted LRU cache of rendered screen tiles (any value with an ``nbytes`` attribute)."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
-
-import numpy as np
+from typing import Any
 
 __all__ = ["TileCache"]
 
@@ -16,11 +15,11 @@ class TileCache:
 
     def __init__(self, budget_bytes: int = 256 << 20) -> None:
         self.budget_bytes = budget_bytes
-        self._items: OrderedDict[Hashable, np.ndarray] = OrderedDict()
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> np.ndarray | None:
+    def get(self, key: Hashable) -> Any | None:
         """The cached array or None; a hit becomes most recently used."""
         with self._lock:
             value = self._items.get(key)
@@ -28,7 +27,7 @@ class TileCache:
                 self._items.move_to_end(key)
             return value
 
-    def put(self, key: Hashable, value: np.ndarray) -> None:
+    def put(self, key: Hashable, value: Any) -> None:
         """Store ``value`` (replacing any previous one) and evict past the budget."""
         with self._lock:
             old = self._items.pop(key, None)
@@ -39,6 +38,14 @@ class TileCache:
             while self._bytes > self.budget_bytes and len(self._items) > 1:
                 _, dropped = self._items.popitem(last=False)
                 self._bytes -= dropped.nbytes
+
+    def pop(self, key: Hashable) -> Any:
+        """Remove and return ``key``'s value (None when absent)."""
+        with self._lock:
+            value = self._items.pop(key, None)
+            if value is not None:
+                self._bytes -= value.nbytes
+            return value
 
     def clear(self) -> None:
         """Drop everything."""

@@ -1,0 +1,163 @@
+"""LIIF on one lattice tile: which pixels, which codes, and the progressive sampler that fills it.
+
+A lattice tile (tx, ty) at scale (sx, sy) is ``T`` x ``T`` screen pixels; its *inside*
+region is the pixels whose centres lie in the image (the rest is background). A
+:class:`TileJob` projects the codes that region touches once, then answers the
+:class:`~.lod.TileSampler`'s evaluations: a coarse pass (preview), then every pixel
+(``exact``, or low zoom) or adaptive refinement (``fast`` at high zoom).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .fast_query import CodeRegion, FoldedDecoder
+from .features import FeatureStore
+from .lod import DEFAULT_TOLERANCE, Rect, TileSampler, initial_stride
+from .resample import inside_span
+
+__all__ = ["TileJob", "Scale", "tile_inside", "code_box"]
+
+Scale = tuple[float, float]  # (sx, sy): screen px per image px, horizontally and vertically
+
+
+@dataclass(frozen=True)
+class TileInside:
+    """Inside region of a tile: rows [r0, r0+len(ys)) and cols [c0, c0+len(xs)), with image-px centres."""
+
+    r0: int
+    c0: int
+    ys: np.ndarray
+    xs: np.ndarray
+
+
+def tile_inside(scale: Scale, tx: int, ty: int, tile: int, image_w: int, image_h: int) -> TileInside | None:
+    """The inside region of lattice tile (tx, ty), or None when the tile misses the image."""
+    c0, c1 = inside_span(tx * tile, tile, scale[0], image_w)
+    r0, r1 = inside_span(ty * tile, tile, scale[1], image_h)
+    if c0 >= c1 or r0 >= r1:
+        return None
+    xs = (tx * tile + np.arange(c0, c1, dtype=np.float64) + 0.5) / scale[0]
+    ys = (ty * tile + np.arange(r0, r1, dtype=np.float64) + 0.5) / scale[1]
+    return TileInside(r0, c0, ys, xs)
+
+
+def code_box(ys: np.ndarray, xs: np.ndarray, image_w: int, image_h: int) -> tuple[int, int, int, int]:
+    """Inclusive code rows/cols (r0, r1, c0, c1) that the local ensembles of these centres can touch."""
+    r0 = max(0, math.floor(ys[0] - 0.5) - 1)
+    r1 = min(image_h - 1, math.floor(ys[-1] + 0.5) + 1)
+    c0 = max(0, math.floor(xs[0] - 0.5) - 1)
+    c1 = min(image_w - 1, math.floor(xs[-1] + 0.5) + 1)
+    return r0, r1, c0, c1
+
+
+class TileJob:
+    """Progressive LIIF of one tile's inside region."""
+
+    def __init__(self, inside: TileInside, scale: Scale, decoder: FoldedDecoder, store: FeatureStore,
+                 cancelled: Callable[[], bool] | None = None, adaptive: bool = False,
+                 tolerance: float = DEFAULT_TOLERANCE) -> None:
+        self.inside = inside
+        self.scale = scale
+        self.decoder = decoder
+        self.store = store
+        self.cancelled = cancelled
+        self.adaptive = adaptive
+        self.tolerance = tolerance
+        self.grid_hw = (store.height, store.width)
+        self._region: CodeRegion | None = None
+        self.sampler = TileSampler(len(inside.ys), len(inside.xs), self._evaluate)
+        self._coarse_rect: Rect | None = None
+        self._done: list[Rect] = []
+
+    @property
+    def refines(self) -> bool:
+        """Whether the final pass is adaptive (fast mode above x4) rather than every pixel."""
+        return self.adaptive and min(self.scale) > 4
+
+    @property
+    def stride(self) -> int:
+        """First-pass stride for this tile's zoom."""
+        return initial_stride(min(self.scale), self.refines)
+
+    def _norm(self, ys: np.ndarray, xs: np.ndarray) -> torch.Tensor:
+        h, w = self.grid_hw
+        ny = torch.from_numpy((ys / h * 2.0 - 1.0).astype(np.float32))
+        nx = torch.from_numpy((xs / w * 2.0 - 1.0).astype(np.float32))
+        return torch.stack([ny, nx], dim=-1).to(self.decoder.device)
+
+    def _make_region(self) -> CodeRegion:
+        h, w = self.grid_hw
+        ys, xs = self.inside.ys, self.inside.xs
+        r0, r1, c0, c1 = code_box(ys, xs, w, h)
+        feat = self.store.region(r0 - 1, r1 + 2, c0 - 1, c1 + 2)
+        n_codes, n_pixels = (r1 - r0 + 1) * (c1 - c0 + 1), len(ys) * len(xs)
+        if n_codes <= 8 * n_pixels:
+            return self.decoder.project_region(feat, r0, c0)
+        # Zoomed out: project only the codes that the queries' ensembles touch.
+        yy, xx = np.meshgrid(ys, xs, indexing="ij")
+        norm = self._norm(yy.ravel(), xx.ravel())
+        local = torch.cat([(iy - r0) * (c1 - c0 + 1) + (ix - c0)
+                           for iy, ix in self.decoder.neighbour_indices(self.grid_hw, norm)])
+        return self.decoder.project_sparse(feat, r0, c0, local)
+
+    def _evaluate(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        if self._region is None:
+            self._region = self._make_region()
+        h, w = self.grid_hw
+        norm = self._norm(self.inside.ys[rows], self.inside.xs[cols])
+        cell = torch.tensor([[2.0 / (h * self.scale[1]), 2.0 / (w * self.scale[0])]], device=self.decoder.device)
+        rgb = self.decoder.query(self._region, self.grid_hw, norm, cell.expand(norm.shape[0], 2),
+                                 cancelled=self.cancelled)
+        return rgb.clamp_(0, 1).cpu().numpy()
+
+    def covers(self, rect: Rect) -> bool:
+        """Whether final values exist for every pixel of ``rect`` (local rows/cols of the inside region)."""
+        r0, r1, c0, c1 = rect
+        return any(a <= r0 and r1 <= b and c <= c0 and c1 <= d for a, b, c, d in self._done)
+
+    def full_rect(self) -> Rect:
+        """The whole inside region."""
+        return (0, len(self.inside.ys), 0, len(self.inside.xs))
+
+    def preview(self, rect: Rect | None = None) -> np.ndarray:
+        """Coarse pass over ``rect``, bilinearly filled: float32 (h, w, 3) (zero outside ``rect``)."""
+        rect = rect or self.full_rect()
+        self._coarse_rect = rect
+        if not self.refines:
+            return self.sampler.coarse(self.stride, rect)
+        # LIIF's local ensemble switches codes where a query crosses a code centre (image
+        # coordinate k + 0.5): the output has kinks there and is smooth in between.
+        rows = np.flatnonzero(np.diff(np.floor(self.inside.ys - 0.5)))
+        cols = np.flatnonzero(np.diff(np.floor(self.inside.xs - 0.5)))
+        return self.sampler.coarse(self.stride, rect, rows, cols)
+
+    def finish(self, rect: Rect | None = None) -> np.ndarray:
+        """Final values over ``rect``: every pixel, or adaptive refinement in fast mode at high zoom."""
+        rect = rect or self.full_rect()
+        if self.covers(rect):
+            return self.sampler.values
+        if self._coarse_rect != rect:
+            self.preview(rect)
+        if self.refines:
+            self.sampler.adaptive(self.tolerance, rect)
+        else:
+            self.sampler.full(rect)
+        self._done.append(rect)
+        self._region = None  # the projections can be large; recomputed if this tile is extended
+        return self.sampler.values
+
+    @property
+    def evaluated(self) -> int:
+        """Pixels evaluated by LIIF so far."""
+        return self.sampler.evaluated
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the tile's values and mask (for the tile cache's budget)."""
+        return self.sampler.values.nbytes + self.sampler.known.nbytes

@@ -1,0 +1,94 @@
+"""Adaptive level of detail: fewer evaluations at high zoom, within the error bound of fast mode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from liif_viewer.render.engine import RenderEngine
+from liif_viewer.render.image_io import load_image
+from liif_viewer.render.lod import TileSampler, initial_stride
+from liif_viewer.render.viewport import Viewport
+from tests.conftest import shared_dir
+
+
+def _sampler(fn, h=64, w=80):
+    def evaluate(rows, cols):
+        return np.repeat(fn(rows.astype(float), cols.astype(float))[:, None], 3, axis=1).astype(np.float32)
+    return TileSampler(h, w, evaluate)
+
+
+def test_smooth_function_needs_few_evaluations():
+    s = _sampler(lambda r, c: 0.5 + 0.3 * np.sin(r / 40) * np.cos(c / 50))
+    s.coarse(8)
+    out = s.adaptive(0.5 / 255)
+    rr, cc = np.meshgrid(np.arange(64), np.arange(80), indexing="ij")
+    truth = 0.5 + 0.3 * np.sin(rr / 40) * np.cos(cc / 50)
+    assert np.abs(out[..., 0] - truth).max() < 1 / 255
+    assert s.evaluated / (64 * 80) < 0.1
+
+
+def test_edges_are_refined_and_grid_edges_always_evaluated():
+    s = _sampler(lambda r, c: (c > 37.5 + r / 10).astype(float))
+    s.coarse(8, (0, 64, 0, 80))
+    out = s.adaptive(0.5 / 255)
+    rr, cc = np.meshgrid(np.arange(64), np.arange(80), indexing="ij")
+    truth = (cc > 37.5 + rr / 10).astype(float)
+    assert np.abs(out[..., 0] - truth).max() == 0  # the step is found exactly, not blurred
+    assert s.known[:, 0].sum() >= 64 // 8 and s.known[-1, ::8].all() and s.known[::8, -1].all()
+    assert s.known[0, ::8].all() and s.known[63, 79]
+    assert s.evaluated / (64 * 80) < 0.5
+
+
+def test_rect_limits_the_work():
+    s = _sampler(lambda r, c: r * 0 + 0.5)
+    s.coarse(4, (10, 20, 30, 40))
+    s.full((10, 20, 30, 40))
+    assert s.known.sum() == 100 and s.known[10:20, 30:40].all()
+
+
+def test_initial_stride_grows_with_zoom():
+    assert initial_stride(2, True) == 4 and initial_stride(30, False) == 4
+    assert initial_stride(8, True) == 4 and initial_stride(30, True) == 8 and initial_stride(64, True) == 16
+
+
+def _photos():
+    photos = [("astronaut", None)]
+    try:
+        set14 = shared_dir("benchmarks", "Set14")
+        photos += [("set14", set14 / name) for name in ("baboon.png", "comic.png")]
+    except pytest.skip.Exception:
+        pass
+    return photos
+
+
+@pytest.mark.parametrize("scale", [2.0, 8.0, 30.0, 64.0])
+def test_fast_mode_error_bound_against_exact(model, sample_rgb, scale):
+    """Fast mode (bf16 + adaptive refinement) stays >= 60 dB and <= 2 levels from exact."""
+    for name, path in _photos():
+        rgb = sample_rgb if path is None else load_image(path).rgb
+        h, w = rgb.shape[:2]
+        engine = RenderEngine(model)
+        engine.set_image(rgb)
+        centres = [(w * 0.45, h * 0.4), (1.0, h - 2.0)]  # inside, and a view cut by the image corner
+        for cx, cy in centres:
+            vp = Viewport(cx, cy, scale, 160, 120)
+            exact = engine.render_liif_sync(vp, "exact")
+            steps = list(engine.render_liif(vp, "fast"))
+            fast = steps[-1].image
+            psnr = 10 * np.log10(1 / max(np.mean((fast - exact) ** 2), 1e-20))
+            worst = np.abs(fast - exact).max() * 255
+            assert psnr >= 60 and worst <= 2.0, (name, scale, cx, cy, psnr, worst)
+            if scale >= 30:
+                assert steps[-1].evaluated_fraction < 0.5, (name, scale, steps[-1].evaluated_fraction)
+
+
+def test_exact_mode_is_untouched_by_lod(model, sample_rgb):
+    engine = RenderEngine(model)
+    engine.set_image(sample_rgb[:64, :64])
+    vp = Viewport(32.0, 32.0, 30.0, 96, 96)
+    a = engine.render_liif_sync(vp, "exact")
+    engine.adaptive = False
+    engine.tiles.clear()
+    b = engine.render_liif_sync(vp, "exact")
+    np.testing.assert_array_equal(a, b)
