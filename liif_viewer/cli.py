@@ -11,7 +11,11 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .render.export import ExportRequest
+    from .render.image_io import LoadedImage
 
 __all__ = ["main", "build_parser"]
 
@@ -59,38 +63,72 @@ def cmd_fetch_weights(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_upscale(args: argparse.Namespace) -> int:
-    """Render an image at a new size with LIIF and write it."""
-    from .render.image_io import ImageLoadError, ImageSaveError, load_image, save_image
-    from .render.upscale import output_size, parse_size, resize_alpha, upscale_rgb
+def _write_export(args: argparse.Namespace, image: LoadedImage, request: ExportRequest) -> int:
+    """Render ``request`` of ``image`` with a progress bar and write ``args.output`` (upscale and export)."""
+    from .render.engine import RenderEngine
+    from .render.export import ExportJob
+    from .render.image_io import ImageSaveError
 
-    try:
-        size = parse_size(args.size) if args.size else None
-        image = load_image(args.input)
-        width, height = output_size(image.width, image.height, args.scale, size)
-    except (ImageLoadError, ValueError) as exc:
-        raise UserError(str(exc)) from None
+    width, height = request.size
     if width * height > args.max_pixels:
         raise UserError(f"output {width}x{height} is {width * height / 1e6:.0f} MP, above --max-pixels "
                         f"{args.max_pixels / 1e6:.0f} MP; raise the limit to go ahead")
-    model, device = _load_model(args)
+    model, device = _load_model(args) if request.method == "liif" else (None, "cpu")
     start = time.perf_counter()
-    precision = "fast" if args.fast else "exact"
-    update, close = _progress_bar(f"LIIF {precision} {width}x{height}")
+    engine = RenderEngine(model, device)
+    engine.set_image(image.rgb)
+    job = ExportJob(engine, request)
+    update, close = _progress_bar(f"{request.label} {width}x{height}")
     try:
-        rgb8 = upscale_rgb(model, image, width, height, device=device, precision=precision, progress=update)
+        for done, total in job.run():
+            update(done, total)
     finally:
         close()
-    alpha8 = resize_alpha(image.alpha, width, height) if image.alpha is not None else None
     try:
-        out = save_image(args.output, rgb8, alpha8, image.icc_profile, image.exif, quality=args.quality,
-                         text={"Software": "liif-viewer", "Source": Path(args.input).name,
-                               "LIIF-Model-sha256": getattr(model, "checkpoint_sha256", "")})
+        out = job.save(args.output, image, getattr(model, "checkpoint_sha256", ""), quality=args.quality)
     except ImageSaveError as exc:
         raise UserError(str(exc)) from None
     seconds = time.perf_counter() - start
-    print(f"wrote {out} ({width}x{height}, from {image.width}x{image.height}) in {seconds:.1f} s")
+    print(f"wrote {out} ({width}x{height}, {request.label}, from {image.width}x{image.height}) in {seconds:.1f} s")
     return 0
+
+
+def _open_image(path: str) -> LoadedImage:
+    from .render.image_io import ImageLoadError, load_image
+
+    try:
+        return load_image(path)
+    except ImageLoadError as exc:
+        raise UserError(str(exc)) from None
+
+
+def cmd_upscale(args: argparse.Namespace) -> int:
+    """Render a whole image at a new size with LIIF and write it."""
+    from .render.export import ExportRequest
+    from .render.sizes import output_size, parse_size
+
+    image = _open_image(args.input)
+    try:
+        size = output_size(image.width, image.height, args.scale, parse_size(args.size) if args.size else None)
+        request = ExportRequest((0, 0, image.width, image.height), size, "liif", "fast" if args.fast else "exact")
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    return _write_export(args, image, request)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export a region of an image at any size with LIIF or a classic method."""
+    from .render.export import ExportRequest, parse_region
+    from .render.sizes import output_size, parse_size
+
+    image = _open_image(args.image)
+    try:
+        region = parse_region(args.region) if args.region else (0.0, 0.0, float(image.width), float(image.height))
+        size = output_size(region[2], region[3], args.scale, parse_size(args.size) if args.size else None)
+        request = ExportRequest(region, size, args.method, "fast" if args.fast else "exact")
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    return _write_export(args, image, request)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -170,6 +208,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-pixels", type=int, default=200_000_000, help=argparse.SUPPRESS)
     _add_model_options(p)
     p.set_defaults(func=cmd_upscale)
+
+    p = sub.add_parser("export", help="export a region of an image at any size (LIIF exact by default)")
+    p.add_argument("image", help="image file")
+    p.add_argument("-o", "--output", required=True, help="output file; PNG, JPEG, TIFF or WebP by extension")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--size", help="output WIDTHxHEIGHT, e.g. 3840x2160")
+    group.add_argument("--scale", type=float, help="output scale factor of the region, e.g. 4")
+    p.add_argument("--region", help="X,Y,W,H in image pixels (default: the whole image)")
+    p.add_argument("--method", default="liif", choices=["liif", "bilinear", "bicubic", "nearest"])
+    p.add_argument("--fast", action="store_true", help="LIIF fast mode (bf16 + adaptive refinement)")
+    p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    p.add_argument("--max-pixels", type=int, default=400_000_000, help=argparse.SUPPRESS)
+    _add_model_options(p)
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("bench", help="measure speed and memory of the render engine on this machine")
     p.add_argument("--json", action="store_true", help="JSON lines; the last line is one object with every key")

@@ -119,6 +119,14 @@ class Viewport:
         ys = (oy + np.arange(self.height, dtype=np.float64) + 0.5) / self.sy
         return xs, ys
 
+    def sub_view(self, x0: int, y0: int, width: int, height: int) -> Viewport:
+        """The part of this view starting at screen pixel (x0, y0): same lattice, same pixels."""
+        ox, oy = self.origin_lattice
+        sub = replace(self, center_x=(ox + x0 + width / 2) / self.sx, center_y=(oy + y0 + height / 2) / self.sy,
+                      width=width, height=height)
+        assert sub.origin_lattice == (ox + x0, oy + y0)
+        return sub
+
     # --- conversions --------------------------------------------------------------------------------
     def screen_to_image(self, screen_x: float, screen_y: float) -> tuple[float, float]:
         """Continuous screen position → image position (through the snapped lattice origin)."""

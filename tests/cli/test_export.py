@@ -1,0 +1,63 @@
+"""`main.py export` on a real photo: regions, sizes, methods, metadata, clear errors."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from liif_viewer.cli import main
+from tests.conftest import SAMPLE
+
+
+def test_export_region_at_any_size(tmp_path, model):
+    out = tmp_path / "eye.png"
+    assert main(["export", str(SAMPLE), "-o", str(out), "--region", "180,140,40,30", "--size", "333x250"]) == 0
+    with Image.open(out) as img:
+        assert img.size == (333, 250)
+        assert img.info["Method"] == "LIIF (exact)" and img.info["Region"] == "180,140,40,30"
+        assert len(img.info["LIIF-Model-sha256"]) == 64
+
+
+@pytest.mark.parametrize("method", ["bilinear", "bicubic", "nearest"])
+def test_export_classic_methods(tmp_path, method):
+    out = tmp_path / f"{method}.jpg"
+    assert main(["export", str(SAMPLE), "-o", str(out), "--scale", "0.5", "--method", method]) == 0
+    with Image.open(out) as img:
+        assert img.size == (256, 256) and img.format == "JPEG"
+
+
+def test_fast_export(tmp_path, model):
+    out = tmp_path / "fast.webp"
+    assert main(["export", str(SAMPLE), "-o", str(out), "--region", "200,150,16,9", "--size", "480x270",
+                 "--fast"]) == 0
+    with Image.open(out) as img:
+        assert img.size == (480, 270)
+        assert np.asarray(img).std() > 1  # real content, not a flat fill
+
+
+def test_unwritable_path_is_a_clear_error(tmp_path, capsys):
+    target = tmp_path / "missing-folder" / "x.png"
+    assert main(["export", str(SAMPLE), "-o", str(target), "--scale", "0.25", "--method", "nearest"]) == 1
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "Traceback" not in err
+    assert not target.parent.exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only folders")
+def test_read_only_folder(tmp_path, capsys):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        assert main(["export", str(SAMPLE), "-o", str(folder / "x.png"), "--scale", "0.25"]) == 1
+        assert list(folder.iterdir()) == []
+    finally:
+        folder.chmod(0o700)
+
+
+def test_bad_region_is_a_clear_error(tmp_path, capsys):
+    assert main(["export", str(SAMPLE), "-o", str(tmp_path / "x.png"), "--size", "10x10", "--region", "1,2"]) == 1
+    assert "X,Y,W,H" in capsys.readouterr().err
