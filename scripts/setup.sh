@@ -15,4 +15,16 @@ if ! "$VPY" -c "import torch" 2>/dev/null; then
   "$VPY" -m pip install -q "${TORCH_SPEC:-torch==2.13.0}"
 fi
 "$VPY" -m pip install -q -e ".[test]"
+# The viewer and its tests need Qt's GUI library, which links a few system libraries (EGL/GL,
+# fontconfig, xkbcommon); the tests run on Qt's offscreen platform, so no display is needed.
+# Install them only when Qt cannot load and this is root on a Debian-like system.
+if ! "$VPY" -c "import PySide6.QtGui" 2>/dev/null; then
+  QT_LIBS="libegl1 libgl1 libfontconfig1 libxkbcommon0 libglib2.0-0 libdbus-1-3"
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $QT_LIBS; } >/dev/null \
+      || echo "warning: could not install Qt's system libraries ($QT_LIBS)" >&2
+  else
+    echo "warning: PySide6 cannot load; install these system libraries for the viewer: $QT_LIBS" >&2
+  fi
+fi
 "$VPY" main.py fetch-weights
