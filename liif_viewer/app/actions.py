@@ -30,6 +30,7 @@ class Command:
 COMMANDS = (
     Command("open", "&Open…", "choose_file", ("Ctrl+O",), "File"),
     Command("open_sample", "Open &Sample Photo", "open_sample", (), "File"),
+    Command("paste", "&Paste Image", "paste_image", ("Ctrl+V",), "File"),
     Command("copy", "&Copy LIIF View", "copy_view", ("Ctrl+C",), "File"),
     Command("quit", "&Quit", "close", ("Ctrl+Q",), "File"),
     Command("fit", "&Fit", "fit", ("F", "0", "Ctrl+0", "Home")),

@@ -6,6 +6,7 @@ import gc
 import itertools
 import logging
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from .messages import (
@@ -18,6 +19,7 @@ from .messages import (
     OpenImage,
     PaneImage,
     SetImage,
+    UseImage,
 )
 from .pane_area import PaneArea
 from .store import RenderStore
@@ -94,6 +96,25 @@ class RenderController(QObject):
         image_id = next(self._image_ids)
         self.classic.post(OpenImage(str(path), image_id))
         return image_id
+
+    def use_pixels(self, name: str, rgb: np.ndarray) -> int:
+        """Show in-memory pixels (float32 RGB (H, W, 3) in [0, 1]) as a new image called ``name``."""
+        image_id = next(self._image_ids)
+        self.classic.post(UseImage(name, image_id, rgb))
+        return image_id
+
+    def readout(self, screen_xy: tuple[float, float]) -> tuple[tuple[float, float], dict[str, tuple | None]]:
+        """Image position under ``screen_xy`` (device px) and the RGB each source shows there."""
+        vp = self.state.viewport
+        image_xy = vp.screen_to_image(*screen_xy)
+        centre_x, centre_y = vp.screen_to_image(int(screen_xy[0]) + 0.5, int(screen_xy[1]) + 0.5)
+        values: dict[str, tuple | None] = {"pixels": None, "bilinear": None, "liif": None}
+        width, height = self.doc.size
+        if 0 <= centre_x < width and 0 <= centre_y < height:  # the screen pixel's centre is on the image
+            values["pixels"] = tuple(int(v) for v in self.doc.u8[int(centre_y), int(centre_x)])
+            for source in ("bilinear", "liif"):
+                values[source] = self.store.sample(source, vp, screen_xy)
+        return image_xy, values
 
     def set_precision(self, precision: str) -> None:
         """LIIF ``fast`` or ``exact``; re-renders the LIIF pane."""

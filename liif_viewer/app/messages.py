@@ -10,7 +10,7 @@ from ..render.viewport import Viewport
 
 __all__ = [
     "SOURCES", "TITLES", "CLASSIC_METHODS", "BACKGROUND_U8", "BACKGROUND",
-    "OpenImage", "OpenedImage", "LoadModel", "SetImage",
+    "OpenImage", "UseImage", "OpenedImage", "LoadModel", "SetImage",
     "ClassicRequest", "LiifRequest", "PaneImage", "LiifUpdate",
 ]
 
@@ -28,6 +28,15 @@ class OpenImage:
 
     path: str
     image_id: int
+
+
+@dataclass(frozen=True, eq=False)
+class UseImage:
+    """Use pixels that are already in memory (e.g. pasted) as image number ``image_id``, called ``name``."""
+
+    name: str
+    image_id: int
+    rgb: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)

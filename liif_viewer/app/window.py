@@ -10,8 +10,9 @@ from PySide6.QtGui import QCloseEvent, QCursor, QDragEnterEvent, QDropEvent, QGu
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QWidget
 
 from .actions import ShortcutsDialog, build_menus
+from .clipboard import clipboard_rgb
 from .controller import RenderController
-from .messages import CLASSIC_METHODS, LiifUpdate, LoadModel, OpenedImage
+from .messages import LiifUpdate, LoadModel, OpenedImage
 from .pane_area import LAYOUTS, SWIPE_PARTNERS, PaneArea
 from .settings import RecentFiles, read_float, read_str
 from .status import StatusPanel
@@ -107,7 +108,7 @@ class ViewerWindow(QMainWindow):
         self.status.bar.clearMessage()
         self.status.set_image(image.path, image.size)
         self.setWindowTitle(f"{Path(image.path).name} — liif-viewer")
-        if Path(image.path).resolve() != SAMPLE_IMAGE:
+        if Path(image.path).is_file() and Path(image.path).resolve() != SAMPLE_IMAGE:
             self.recent.add(image.path)
         self.state.set_image_size(*image.size)
         if self._initial_view is not None:
@@ -135,6 +136,14 @@ class ViewerWindow(QMainWindow):
         if files:
             self.open_path(files[0])
             event.acceptProposedAction()
+
+    def paste_image(self) -> None:
+        """Show the clipboard's image."""
+        rgb = clipboard_rgb()
+        if rgb is None:
+            self.status.message("the clipboard holds no image", 4000)
+        else:
+            self.controller.use_pixels("clipboard image", rgb)
 
     def copy_view(self) -> None:
         """Copy the LIIF pane's current render to the clipboard."""
@@ -267,21 +276,10 @@ class ViewerWindow(QMainWindow):
         self._refresh_readout()
 
     def _refresh_readout(self) -> None:
-        doc, xy = self.controller.doc, self._hover
-        if doc is None or xy is None:
+        if self.controller.doc is None or self._hover is None:
             self.status.set_cursor(None, {})
-            return
-        vp = self.state.viewport
-        image_x, image_y = vp.screen_to_image(*xy)
-        centre_x, centre_y = vp.screen_to_image(int(xy[0]) + 0.5, int(xy[1]) + 0.5)  # the screen pixel's centre
-        width, height = doc.size
-        inside = 0 <= centre_x < width and 0 <= centre_y < height
-        values: dict[str, tuple[int, int, int] | None] = {s: None for s in (*CLASSIC_METHODS, "liif")}
-        if inside:
-            values["pixels"] = tuple(int(v) for v in doc.u8[int(centre_y), int(centre_x)])
-            for source in ("bilinear", "liif"):
-                values[source] = self.store.sample(source, vp, xy)
-        self.status.set_cursor((image_x, image_y), values)
+        else:
+            self.status.set_cursor(*self.controller.readout(self._hover))
 
     # --- settings -----------------------------------------------------------------------------------
     def _restore_settings(self) -> None:

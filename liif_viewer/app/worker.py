@@ -31,6 +31,7 @@ from .messages import (
     OpenImage,
     PaneImage,
     SetImage,
+    UseImage,
 )
 
 __all__ = ["LiifWorker", "ClassicWorker", "one_line"]
@@ -142,7 +143,12 @@ class ClassicWorker(_JobThread):
         self._u8 = None
 
     def run_command(self, command: object) -> None:
-        """Read the image of an ``OpenImage``; it becomes the one classic renders use."""
+        """Read the image of an ``OpenImage`` (or take a ``UseImage``'s); it becomes the one classic renders use."""
+        if isinstance(command, UseImage):
+            u8 = to_display_uint8(command.rgb)
+            self._image_id, self._u8 = command.image_id, u8
+            self.opened.emit(OpenedImage(command.image_id, command.name, command.rgb, u8))
+            return
         assert isinstance(command, OpenImage)
         try:
             loaded = load_image(command.path)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+from PIL import Image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -165,3 +167,23 @@ def test_without_a_model_the_classic_panes_still_work(qtbot, make_window, face_p
     open_and_settle(qtbot, window, face_png)
     assert window.store.top("pixels").final and window.store.top("liif") is None
     assert window.status.device.text() == "LIIF unavailable"
+
+
+def test_paste_shows_the_clipboard_image_and_copy_gives_the_liif_view(qtbot, make_window, noise_png):
+    from PySide6.QtGui import QGuiApplication, QImage
+
+    from liif_viewer.app.clipboard import qimage_to_u8
+
+    window = make_window()
+    pixels = np.ascontiguousarray(np.asarray(Image.open(noise_png).convert("RGB")))
+    height, width = pixels.shape[:2]
+    QGuiApplication.clipboard().setImage(QImage(pixels.data, width, height, 3 * width,
+                                                QImage.Format.Format_RGB888).copy())
+    with qtbot.waitSignal(window.image_opened, timeout=5000):
+        window.paste_image()
+    np.testing.assert_array_equal(window.controller.doc.u8, pixels)
+    assert window.recent.paths() == []
+    wait_settled(qtbot, window)
+    window.copy_view()
+    copied = qimage_to_u8(QGuiApplication.clipboard().image())
+    np.testing.assert_array_equal(copied, window.store.top("liif").u8)
