@@ -99,6 +99,38 @@ def _pane_timings(model: LIIF, rgb: np.ndarray, device: torch.device, repeats: i
     }
 
 
+def _lod(model: LIIF, rgb: np.ndarray, device: torch.device, repeats: int) -> dict[str, float]:
+    """A 1920x1080 view at x30 and x8 (codes encoded): fast (bf16 + adaptive) against exact."""
+    engine = RenderEngine(model, device)
+    engine.set_image(rgb)
+    out: dict[str, float] = {}
+    for zoom in (30, 8):
+        vp = Viewport(230.0, 150.0, float(zoom), 1920, 1080)
+        x, y, w, h = vp.image_rect()
+        engine.features().region(int(y) - 2, int(y + h) + 3, int(x) - 2, int(x + w) + 3)  # encode first
+        fast_times, fractions = [], []
+        for _ in range(repeats):
+            engine.tiles.clear()
+            start = time.perf_counter()
+            steps = list(engine.render_liif(vp, "fast"))
+            fast_times.append(time.perf_counter() - start)
+            fractions.append(steps[-1].evaluated_fraction)
+        fast_img = steps[-1].image
+        engine.tiles.clear()
+        start = time.perf_counter()
+        exact_img = engine.render_liif_sync(vp, "exact")
+        exact_s = time.perf_counter() - start
+        fast_s = statistics.median(fast_times)
+        out[f"lod_x{zoom}_px_s"] = vp.width * vp.height / fast_s
+        out[f"lod_x{zoom}_exact_px_s"] = vp.width * vp.height / exact_s
+        out[f"lod_x{zoom}_speedup"] = exact_s / fast_s
+        out[f"lod_x{zoom}_psnr_db"] = psnr_db(fast_img, exact_img)
+        out[f"lod_x{zoom}_max_levels"] = float(np.abs(fast_img - exact_img).max() * 255)
+        out[f"lod_x{zoom}_evaluated"] = statistics.median(fractions)
+        engine.tiles.clear()
+    return out
+
+
 def _encode_cost(model: LIIF, rgb: np.ndarray, device: torch.device) -> dict[str, float]:
     out = {}
     engine = RenderEngine(model, device)
@@ -165,6 +197,8 @@ def run_bench(model: LIIF, device: torch.device, repeats: int = 3, big_photo: bo
     result.update(_encode_cost(model, rgb, device))
     say("640x720 pane at x4…")
     result.update(_pane_timings(model, rgb, device, repeats))
+    say("1920x1080 views at x30 and x8 (fast with adaptive refinement vs exact)…")
+    result.update(_lod(model, rgb, device, repeats))
     if big_photo:
         say("12 MP photo in a fresh process…")
         result.update(_big_photo(repeats))

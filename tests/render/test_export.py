@@ -52,7 +52,7 @@ def test_cancel_stops_early(model, crop):
     engine.set_image(crop)
     job = ExportJob(engine, ExportRequest((0, 0, 70, 60), (280, 240)))
     seen = []
-    for done, total in job.run(cancel=lambda: len(seen) >= 3):
+    for done, _total in job.run(cancel=lambda: len(seen) >= 3):
         seen.append(done)
     assert seen == [1, 2, 3] and job.total_steps() > 3
 
