@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -17,7 +18,10 @@ __all__ = ["Command", "COMMANDS", "build_menus", "ShortcutsDialog", "cheat_sheet
 
 @dataclass(frozen=True)
 class Command:
-    """A window command: ``slot`` is the ViewerWindow method it calls; ``menu`` '' = keyboard only."""
+    """A window command: ``slot`` names the ViewerWindow method it calls (dotted for ``tools.…``).
+
+    ``menu`` '' = keyboard only.
+    """
 
     name: str
     label: str
@@ -32,6 +36,7 @@ COMMANDS = (
     Command("open_sample", "Open &Sample Photo", "open_sample", (), "File"),
     Command("paste", "&Paste Image", "paste_image", ("Ctrl+V",), "File"),
     Command("copy", "&Copy LIIF View", "copy_view", ("Ctrl+C",), "File"),
+    Command("export", "&Export View…", "tools.export_view", ("Ctrl+E",), "File"),
     Command("quit", "&Quit", "close", ("Ctrl+Q",), "File"),
     Command("fit", "&Fit", "fit", ("F", "0", "Ctrl+0", "Home")),
     Command("one_to_one", "&1:1 (one image px per screen px)", "one_to_one", ("1", "Ctrl+1")),
@@ -47,10 +52,17 @@ COMMANDS = (
     Command("swipe_partner", "Swipe Against &Pixels (else Bilinear)", "toggle_swipe_partner", ("B",), checkable=True),
     Command("exact", "&Exact LIIF (fp32; slower)", "toggle_exact", ("M",), checkable=True),
     Command("full_screen", "F&ull Screen", "toggle_full_screen", ("F11",), checkable=True),
-    Command("leave_full_screen", "Leave Full Screen", "leave_full_screen", ("Esc",), ""),
+    Command("leave_full_screen", "Leave Full Screen / Presentation", "tools.leave", ("Esc",), ""),
+    Command("sweep", "&Resolution Sweep…", "tools.open_sweep", (), "Demo"),
+    Command("flight_pick", "Zoom Flight: &Click a Point", "tools.pick_flight_target", ("Z",), "Demo"),
+    Command("flight", "&Start/Stop Zoom Flight", "tools.toggle_flight", ("Space",), "Demo"),
+    Command("flight_settings", "Zoom &Flight…", "tools.flight_settings", (), "Demo"),
+    Command("record_flight", "R&ecord Zoom Flight…", "tools.record_flight", (), "Demo"),
+    Command("presentation", "&Presentation Mode", "tools.toggle_presentation", ("F5",), "Demo"),
     Command("shortcuts", "&Keyboard Shortcuts", "show_shortcuts", ("?", "F1"), "Help"),
 )
 
+_SEPARATE_AFTER = {"open_sample", "export", "sweep", "record_flight", "one_to_one", "zoom_out", "layout_swipe", "exact"}
 _EXTRA_ROWS = (
     ("arrow keys", "pan"),
     ("wheel / pinch", "zoom about the cursor"),
@@ -78,7 +90,7 @@ def build_menus(window: ViewerWindow) -> dict[str, QAction]:
         action.setShortcuts([QKeySequence(k) for k in command.keys])
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         action.setCheckable(command.checkable)
-        action.triggered.connect(getattr(window, command.slot))
+        action.triggered.connect(attrgetter(command.slot)(window))
         if command.name.startswith("layout_"):
             layouts.addAction(action)
         window.addAction(action)  # shortcuts work even while the menu bar is hidden (full screen)
@@ -91,7 +103,7 @@ def build_menus(window: ViewerWindow) -> dict[str, QAction]:
         menu.addAction(action)
         if command.name == "open":
             window.recent_menu = menu.addMenu("Open &Recent")
-        if command.name in {"open_sample", "copy", "one_to_one", "zoom_out", "layout_swipe", "exact"}:
+        if command.name in _SEPARATE_AFTER:
             menu.addSeparator()
         actions[command.name] = action
     return actions

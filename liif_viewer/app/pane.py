@@ -28,6 +28,7 @@ class ImagePane(QWidget):
 
     hovered = Signal(object)  # (x, y) device px in the pane, or None when the cursor leaves
     divider_moved = Signal(float)  # swipe divider position, 0..1 of the width
+    clicked = Signal(object)  # (x, y) device px of a left click that did not drag
 
     def __init__(self, state: ViewState, store: RenderStore, sources: tuple[str, ...],
                  parent: QWidget | None = None) -> None:
@@ -36,6 +37,8 @@ class ImagePane(QWidget):
         self.store = store
         self.sources = sources
         self.divider = 0.5
+        self.label_scale = 1.0  # pane titles grow in presentation mode
+        self._press_at: QPointF | None = None
         self._drag_from: QPointF | None = None
         self._dragging_divider = False
         self.setMouseTracking(True)
@@ -113,7 +116,7 @@ class ImagePane(QWidget):
     def _paint_label(self, painter: QPainter, source: str, left: bool) -> None:
         text = f"{TITLES[source]}  {format_zoom(self.state.scale)}"
         font = QFont(self.font())
-        font.setPointSizeF(max(9.0, font.pointSizeF()))
+        font.setPointSizeF(max(9.0, font.pointSizeF()) * self.label_scale)
         font.setBold(True)
         painter.setFont(font)
         metrics = painter.fontMetrics()
@@ -144,7 +147,7 @@ class ImagePane(QWidget):
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
         self._dragging_divider = self._near_divider(event.position())
-        self._drag_from = event.position()
+        self._drag_from = self._press_at = event.position()
         if not self._dragging_divider:
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
 
@@ -165,6 +168,11 @@ class ImagePane(QWidget):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: D102, N802
         if event.button() == Qt.MouseButton.LeftButton:
+            press, self._press_at = self._press_at, None
+            if press is not None and not self._dragging_divider:
+                moved = event.position() - press
+                if abs(moved.x()) + abs(moved.y()) <= 3:
+                    self.clicked.emit(self.to_device(event.position()))
             self._drag_from = None
             self._dragging_divider = False
             self.setCursor(Qt.CursorShape.OpenHandCursor)

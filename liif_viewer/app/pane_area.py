@@ -24,6 +24,7 @@ class PaneArea(QWidget):
     """
 
     hovered = Signal(object, object)  # pane, (x, y) device px or None
+    clicked = Signal(object, object)  # pane, (x, y) device px of a click without a drag
 
     def __init__(self, state: ViewState, store: RenderStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -34,6 +35,7 @@ class PaneArea(QWidget):
         self.swipe = ImagePane(state, store, (self.swipe_partner, "liif"), self)
         for pane in (*self.panes.values(), self.swipe):
             pane.hovered.connect(lambda xy, p=pane: self.hovered.emit(p, xy))
+            pane.clicked.connect(lambda xy, p=pane: self.clicked.emit(p, xy))
         self.setMinimumSize(240, 160)
         self.set_mode("three")
 
@@ -65,6 +67,12 @@ class PaneArea(QWidget):
             raise ValueError(f"swipe partner must be one of {', '.join(SWIPE_PARTNERS)}, got {source!r}")
         self.swipe_partner = source
         self.swipe.set_sources((source, "liif"))
+
+    def set_label_scale(self, factor: float) -> None:
+        """Pane titles ``factor`` times their usual size (presentation mode)."""
+        for pane in (*self.panes.values(), self.swipe):
+            pane.label_scale = factor
+            pane.update()
 
     def _relayout(self) -> None:
         panes = self.visible_panes()

@@ -17,6 +17,7 @@ from .pane_area import LAYOUTS, SWIPE_PARTNERS, PaneArea
 from .settings import RecentFiles, read_float, read_str
 from .status import StatusPanel
 from .store import RenderStore
+from .tools import WindowTools
 from .view_state import ViewState
 
 __all__ = ["ViewerWindow", "SAMPLE_IMAGE", "KEY_ZOOM_STEP"]
@@ -53,6 +54,7 @@ class ViewerWindow(QMainWindow):
         self._shortcuts: ShortcutsDialog | None = None
         self._closed = False
         self.recent_menu = None
+        self.tools = WindowTools(self)  # Export and Demo commands
         self.commands = build_menus(self)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.setWindowTitle("liif-viewer")

@@ -1,0 +1,303 @@
+"""File → Export View… (Ctrl+E): a region of the image at any size, rendered in the background.
+
+The dialog is thin over :mod:`liif_viewer.render.export`: it builds an ``ExportRequest`` and runs
+an ``ExportJob`` on its own ``RenderEngine`` (sharing the viewer's model; inference only) in a
+``BackgroundJob``, so the panes keep rendering. Cancel stops at the next tile; the file is written
+atomically only when every tile is done, so a cancel or a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..render.export import ExportJob, ExportRequest
+from .export_form import ExportForm, Region
+from .jobs import BackgroundJob, JobCancelled, UserFacingError, format_eta
+from .settings import read_float, read_str
+
+__all__ = ["ExportDialog", "ExportSource", "FORMATS", "check_output_path"]
+
+FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WebP"}
+_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;TIFF (*.tif *.tiff);;WebP (*.webp)"
+
+
+@dataclass(frozen=True, eq=False)
+class ExportSource:
+    """What the window hands the dialog: the image, the view's region, and the model (None: no LIIF)."""
+
+    path: str  # the image file ('' or a name for pasted pixels)
+    rgb: np.ndarray  # float32 (H, W, 3) in [0, 1]
+    view: Region  # the LIIF pane's region, image px
+    view_size: tuple[int, int]  # what the view shows of that region, device px
+    model: object | None
+    device: object = "cpu"
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) image px."""
+        return int(self.rgb.shape[1]), int(self.rgb.shape[0])
+
+
+def check_output_path(path: Path) -> str:
+    """A one-line reason ``path`` cannot be written to, or ''."""
+    if path.suffix.lower() not in FORMATS:
+        return f"{path.name}: choose a .png, .jpg, .tif or .webp file name"
+    folder = path.parent
+    if not folder.is_dir():
+        return f"cannot write {path}: folder {folder} does not exist"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"cannot write to {folder}: the folder is not writable; choose another folder"
+    if path.is_dir() or (path.exists() and not os.access(path, os.W_OK)):
+        return f"cannot write {path}: it is a folder or read-only"
+    return ""
+
+
+def _export_work(source: ExportSource, request: ExportRequest, path: Path, quality: int):  # noqa: ANN202
+    def work(cancel: Callable[[], bool], report: Callable[[int, int], None]) -> tuple[Path, float]:
+        from ..render.engine import RenderEngine
+        from ..render.image_io import ImageLoadError, ImageSaveError, LoadedImage, load_image
+
+        start = time.perf_counter()
+        engine = RenderEngine(source.model, source.device)
+        engine.set_image(source.rgb)
+        job = ExportJob(engine, request)
+        for done, total in job.run(cancel):
+            report(done, total)
+        if cancel():
+            raise JobCancelled
+        loaded = LoadedImage(source.rgb, source=source.path)
+        if source.path and Path(source.path).is_file():
+            try:  # the file's ICC, EXIF and alpha go to the output
+                loaded = load_image(source.path)
+            except (ImageLoadError, OSError):
+                pass
+        try:
+            out = job.save(path, loaded, getattr(source.model, "checkpoint_sha256", ""), quality=quality)
+        except ImageSaveError as exc:
+            raise UserFacingError(str(exc)) from None
+        return out, time.perf_counter() - start
+
+    return work
+
+
+class ExportDialog(QDialog):
+    """Non-modal; ``finished_export(path)`` fires after a file was written."""
+
+    def __init__(self, source: ExportSource, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export view")
+        self.source, self.settings = source, settings
+        self.job: BackgroundJob | None = None
+        self.last_written: Path | None = None
+        self.seconds_per_mp: float | None = None
+        #: asks before replacing a file; tests replace it with an automatic answer
+        self.confirm_overwrite: Callable[[Path], bool] = self._ask_overwrite
+        self.form = ExportForm(source.size, source.view, self)
+        self.path = QLineEdit()
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        self.format_label = QLabel()
+        self.quality = QSpinBox()
+        self.quality.setRange(1, 100)
+        self.quality.setPrefix("quality ")
+        self.progress = QProgressBar()
+        self.progress.hide()
+        self.eta = QLabel()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.export_button = QPushButton("Export")
+        self.export_button.setDefault(True)
+        self.cancel_button = QPushButton("Close")
+        self.export_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self._cancel_or_close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        row = QHBoxLayout()
+        for widget in (QLabel("File"), self.path, browse):
+            row.addWidget(widget)
+        layout.addLayout(row)
+        row = QHBoxLayout()
+        for widget in (self.format_label, self.quality):
+            row.addWidget(widget)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.eta)
+        layout.addWidget(self.message)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.export_button)
+        row.addWidget(self.cancel_button)
+        layout.addLayout(row)
+        self._auto_name = ""
+        self._restore()
+        self.path.textChanged.connect(self._on_path_edited)
+        self.form.changed.connect(self._refresh_name)
+
+    # --- settings -----------------------------------------------------------------------------------
+    def _restore(self) -> None:
+        s = self.settings
+        folder = read_str(s, "export/dir", str(Path(self.source.path).parent if self.source.path else Path.home()))
+        self._folder = folder if Path(folder).is_dir() else str(Path.home())
+        self._suffix = read_str(s, "export/suffix", ".png", tuple(FORMATS))
+        self.quality.setValue(int(read_float(s, "export/quality", 95, 1, 100)))
+        self.form.method.setCurrentIndex(int(read_float(s, "export/method", 0, 0, 4)))
+        self.form.lock.setChecked(read_str(s, "export/lock", "true", ("true", "false")) == "true")
+        if read_str(s, "export/mode", "view", ("view", "scale", "size")) == "scale":
+            self.form.set_scale(read_float(s, "export/scale", 4.0, 0.01, 1000.0))
+        elif read_str(s, "export/mode", "view", ("view", "scale", "size")) == "size":
+            width = int(read_float(s, "export/width", 1920, 1, 65_000))
+            self.form.set_size(width, int(read_float(s, "export/height", 1080, 1, 65_000)))
+            self.form.refit()
+        else:  # first use: exactly what the LIIF pane shows
+            self.form.set_size(*self.source.view_size)
+        self._refresh_name()
+
+    def _remember(self, path: Path) -> None:
+        s = self.settings
+        s.setValue("export/dir", str(path.parent))
+        s.setValue("export/suffix", path.suffix.lower())
+        s.setValue("export/quality", self.quality.value())
+        s.setValue("export/method", self.form.method.currentIndex())
+        s.setValue("export/lock", "true" if self.form.lock.isChecked() else "false")
+        s.setValue("export/mode", "scale" if self.form.by_scale.isChecked() else "size")
+        s.setValue("export/scale", self.form.scale.value())
+        s.setValue("export/width", self.form.out_width.value())
+        s.setValue("export/height", self.form.out_height.value())
+
+    # --- file name ----------------------------------------------------------------------------------
+    def _default_name(self) -> str:
+        stem = Path(self.source.path).stem if self.source.path else "export"
+        width, height = self.form.output_size()
+        method, precision = self.form.method_choice()
+        return str(Path(self._folder) / f"{stem}-{method}-{width}x{height}{self._suffix}")
+
+    def _refresh_name(self) -> None:
+        if not self.path.text() or self.path.text() == self._auto_name:
+            self._auto_name = self._default_name()
+            self.path.setText(self._auto_name)
+        self._on_path_edited()
+
+    def _on_path_edited(self) -> None:
+        fmt = FORMATS.get(Path(self.path.text()).suffix.lower())
+        self.format_label.setText(f"Format: {fmt}" if fmt else "Format: unknown — use .png, .jpg, .tif or .webp")
+        self.quality.setEnabled(fmt in ("JPEG", "WebP"))
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(), _FILTER,
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
+        if path:
+            self.path.setText(path)
+
+    def _ask_overwrite(self, path: Path) -> bool:
+        answer = QMessageBox.question(self, "Replace file?", f"{path.name} already exists in {path.parent}. "
+                                      "Replace it?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    # --- running ------------------------------------------------------------------------------------
+    def start(self) -> bool:
+        """Check the settings and start the export; False (with a message) when it cannot start."""
+        if self.job is not None:
+            return False
+        path = Path(self.path.text()).expanduser()
+        method, precision = self.form.method_choice()
+        problem = check_output_path(path)
+        if not problem and method == "liif" and self.source.model is None:
+            problem = "LIIF is not available (the model did not load); choose bilinear, bicubic or nearest"
+        if problem:
+            self._say(problem, error=True)
+            return False
+        if path.exists() and not self.confirm_overwrite(path):
+            self._say("not exported: the file exists")
+            return False
+        try:
+            request = ExportRequest(self.form.region(), self.form.output_size(), method, precision)
+        except ValueError as exc:
+            self._say(str(exc), error=True)
+            return False
+        self._remember(path)
+        self.job = BackgroundJob(_export_work(self.source, request, path, self.quality.value()), self)
+        self.job.progress.connect(self._on_progress)
+        self.job.succeeded.connect(self._on_done)
+        self.job.failed.connect(lambda text: self._finish(text, error=True))
+        self.job.cancelled.connect(lambda: self._finish("export cancelled; nothing was written"))
+        self.progress.setValue(0)
+        self.progress.show()
+        self.eta.setText("starting…")
+        self.export_button.setEnabled(False)
+        self.form.setEnabled(False)
+        self.cancel_button.setText("Cancel")
+        self._say(f"exporting {request.size[0]}×{request.size[1]} px with {request.label}…")
+        self.job.start()
+        return True
+
+    def cancel(self) -> None:
+        """Stop the running export at its next tile (nothing is written)."""
+        if self.job is not None:
+            self.job.cancel()
+            self.cancel_button.setEnabled(False)
+            self.eta.setText("cancelling…")
+
+    def _cancel_or_close(self) -> None:
+        if self.job is not None:
+            self.cancel()
+        else:
+            self.close()
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)
+        if self.job is not None:
+            self.eta.setText(format_eta(done, total, self.job.elapsed_s()))
+
+    def _on_done(self, result: tuple[Path, float]) -> None:
+        path, seconds = result
+        self.last_written = path
+        width, height = self.form.output_size()
+        self.seconds_per_mp = seconds / max(1e-6, width * height / 1e6)
+        self._finish(f"wrote {path} ({width}×{height}) in {seconds:.1f} s ({self.seconds_per_mp:.2f} s/MP)")
+
+    def _finish(self, text: str, error: bool = False) -> None:
+        if self.job is not None:
+            self.job.wait()
+            self.job.deleteLater()
+        self.job = None
+        self.progress.hide()
+        self.eta.setText("")
+        self.export_button.setEnabled(True)
+        self.form.setEnabled(True)
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.setText("Close")
+        self._say(text, error)
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message.setStyleSheet("color: #d33;" if error else "")
+        self.message.setText(text)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: D102, N802
+        if self.job is not None:
+            self.job.stop()
+        super().closeEvent(event)

@@ -1,0 +1,106 @@
+"""The live zoom flight: the main view flies from fit to a zoom about a point that stays put on screen.
+
+Time, not frame count, drives the motion (a late frame is skipped, not slowed), and each
+frame asks the LIIF worker for its view at once, so the LIIF pane shows the best level the
+progressive render reached (stand-in, preview or final) while all panes move together.
+The scale grows geometrically with smoothstep timing, as :func:`render.demos.flight_viewports`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+from .controller import RenderController
+from .view_state import ViewState
+
+__all__ = ["FlightSettings", "ZoomFlight", "ease"]
+
+
+def ease(t: float) -> float:
+    """Smoothstep: starts and ends gently (the headless flight uses the same curve)."""
+    t = min(1.0, max(0.0, t))
+    return t * t * (3 - 2 * t)
+
+
+@dataclass(frozen=True)
+class FlightSettings:
+    """Final ``zoom`` (device px per image px), flight length, frame rate, and the recording's pane size."""
+
+    zoom: float = 30.0
+    seconds: float = 3.0
+    fps: float = 30.0
+    record_pane: tuple[int, int] = (320, 320)
+
+    @property
+    def frames(self) -> int:
+        """Frames of a recording."""
+        return max(2, round(self.seconds * self.fps))
+
+
+class ZoomFlight(QObject):
+    """Animates ``state``; ``finished`` fires when the flight lands (not when stopped)."""
+
+    finished = Signal()
+
+    def __init__(self, state: ViewState, controller: RenderController, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.state, self.controller = state, controller
+        self.settings = FlightSettings()
+        self.target_xy: tuple[float, float] | None = None
+        self.anchor_xy: tuple[float, float] = (0.0, 0.0)  # device px where the target stays
+        self.frames_shown = 0
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._tick)
+        self._start_s = 0.0
+        self._from_scale = 1.0
+
+    @property
+    def flying(self) -> bool:
+        """Whether a flight is under way."""
+        return self._timer.isActive()
+
+    def start(self, target_xy: tuple[float, float], settings: FlightSettings | None = None) -> bool:
+        """Fit, then fly to ``settings.zoom`` about ``target_xy`` (image px). False when no image is shown."""
+        if self.state.image_size is None:
+            return False
+        self.settings = settings or self.settings
+        width, height = self.state.image_size
+        self.target_xy = (min(max(target_xy[0], 0.0), width), min(max(target_xy[1], 0.0), height))
+        self.state.fit()
+        scale = self.state.scale
+        pane_w, pane_h = self.state.pane_size
+        # continuous maths (as ViewState.zoom_to), so the target is exactly fixed, not lattice-snapped
+        self.anchor_xy = ((self.target_xy[0] - self.state.center_x) * scale + pane_w / 2,
+                          (self.target_xy[1] - self.state.center_y) * scale + pane_h / 2)
+        self._from_scale = scale
+        self._start_s = time.perf_counter()
+        self.frames_shown = 0
+        self._timer.start(max(1, round(1000 / self.settings.fps)))
+        return True
+
+    def stop(self) -> None:
+        """Stop where the flight is (the view stays there)."""
+        if self._timer.isActive():
+            self._timer.stop()
+            self.controller.view_changed()
+
+    def scale_at(self, t: float) -> float:
+        """Scale at flight time ``t`` in [0, 1]."""
+        total = math.log(min(self.state.max_scale, self.settings.zoom) / self._from_scale)
+        return self._from_scale * math.exp(total * ease(t))
+
+    def _tick(self) -> None:
+        t = (time.perf_counter() - self._start_s) / max(1e-3, self.settings.seconds)
+        self.state.zoom_to(self.scale_at(min(1.0, t)), self.anchor_xy)
+        self.frames_shown += 1
+        if t >= 1.0:
+            self._timer.stop()
+            self.controller.request_liif()
+            self.finished.emit()
+        else:
+            self.controller.request_liif()  # no debounce: show whatever level LIIF reaches this frame

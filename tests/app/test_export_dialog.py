@@ -1,0 +1,153 @@
+"""File → Export View…: region and size logic, a real export, overwrite, cancel, failures, remembered settings."""
+
+from __future__ import annotations
+
+import errno
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from liif_viewer.app.export_form import locked_height, scaled_size, view_region
+from liif_viewer.render.viewport import Viewport
+from tests.app.conftest import open_and_settle
+
+
+@pytest.fixture
+def dialog(qtbot, make_window, face_png):
+    window = make_window(600, 300)
+    open_and_settle(qtbot, window, face_png)
+    dlg = window.tools.export_view()
+    qtbot.addWidget(dlg)
+    return dlg
+
+
+def run_export(qtbot, dlg, timeout_ms: int = 30_000) -> None:
+    with qtbot.waitSignal(dlg.job.succeeded, timeout=timeout_ms):
+        pass
+    qtbot.waitUntil(lambda: dlg.job is None, timeout=5000)
+
+
+def test_size_helpers():
+    vp = Viewport(48, 36, 4.0, 100, 60)  # 25 x 15 image px about the centre
+    assert view_region(vp, (96, 72)) == (35.5, 28.5, 25.0, 15.0)
+    assert view_region(Viewport.fitted(96, 72, 400, 100), (96, 72)) == (0.0, 0.0, 96.0, 72.0)  # margins clipped
+    assert locked_height(200, (0, 0, 96, 72)) == 150
+    assert scaled_size((0, 0, 96, 72), 2.5) == (240, 180)
+
+
+def test_region_size_aspect_and_scale(dialog):
+    form = dialog.form
+    assert form.region_view.isChecked() and form.region() == dialog.source.view == (0.0, 0.0, 96.0, 72.0)
+    assert form.output_size() == dialog.source.view_size  # first use: what the pane shows
+    form.out_width.setValue(200)
+    assert form.output_size() == (200, 150) and "200 × 150 px" in form.summary.text()
+    form.out_height.setValue(30)
+    assert form.output_size() == (40, 30)
+    form.lock.setChecked(False)
+    form.out_width.setValue(77)
+    assert form.output_size() == (77, 30)
+    form.set_region((10, 20, 30, 10))  # typed in image px
+    assert form.region_custom.isChecked() and form.region() == (10, 20, 30, 10)
+    form.set_scale(3.0)
+    assert form.output_size() == (90, 30) and "90 × 30 px" in form.summary.text()
+    form.region_whole.setChecked(True)
+    assert form.region() == (0.0, 0.0, 96.0, 72.0) and form.output_size() == (288, 216)
+    assert dialog.path.text().endswith("face-liif-288x216.png")  # the automatic name follows the size
+
+
+def test_exports_the_same_pixels_as_the_headless_job(qtbot, dialog, model, tmp_path):
+    from liif_viewer.render.engine import RenderEngine
+    from liif_viewer.render.export import ExportJob, ExportRequest
+
+    dialog.form.region_whole.setChecked(True)
+    dialog.form.set_scale(1.5)
+    dialog.form.method.setCurrentIndex(0)  # LIIF (fast)
+    out = tmp_path / "out" / "face-x1.5.png"
+    out.parent.mkdir()
+    dialog.path.setText(str(out))
+    assert dialog.start()
+    assert not dialog.export_button.isEnabled() and dialog.progress.isVisible()
+    run_export(qtbot, dialog)
+    assert dialog.last_written == out and "wrote" in dialog.message.text() and "s/MP" in dialog.message.text()
+    with Image.open(out) as img:
+        assert img.size == (144, 108)
+        assert img.text["Method"] == "LIIF (fast)" and img.text["Source"] == "face.png"
+        written = np.asarray(img.convert("RGB"))
+    engine = RenderEngine(model, "cpu")
+    engine.set_image(dialog.source.rgb)
+    job = ExportJob(engine, ExportRequest((0, 0, 96, 72), (144, 108), "liif", "fast"))
+    for _ in job.run():
+        pass
+    assert np.array_equal(written, job.rgb8)
+    # remembered for next time: folder, format, size mode
+    again = dialog.parent().tools.export_view()
+    qtbot.addWidget(again)
+    assert again.path.text().startswith(str(out.parent)) and again.path.text().endswith(".png")
+    assert again.form.by_scale.isChecked() and again.form.scale.value() == 1.5
+
+
+def test_overwriting_asks_first(qtbot, dialog, tmp_path):
+    out = tmp_path / "exists.jpg"
+    out.write_bytes(b"keep me")
+    dialog.form.method.setCurrentIndex(2)  # bilinear
+    dialog.path.setText(str(out))
+    assert dialog.quality.isEnabled() and "JPEG" in dialog.format_label.text()
+    asked = []
+    dialog.confirm_overwrite = lambda path: asked.append(path) or False
+    assert not dialog.start()
+    assert asked == [out] and out.read_bytes() == b"keep me" and "exists" in dialog.message.text()
+    dialog.confirm_overwrite = lambda path: True
+    assert dialog.start()
+    run_export(qtbot, dialog)
+    with Image.open(out) as img:
+        assert img.format == "JPEG"
+
+
+def test_cancel_stops_and_leaves_no_file(qtbot, dialog, tmp_path):
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    dialog.form.region_whole.setChecked(True)
+    dialog.form.set_size(1600, 1200)  # 12 x 10 tiles of exact LIIF: far longer than the cancel takes
+    dialog.form.method.setCurrentIndex(1)
+    out = tmp_path / "big.png"
+    dialog.path.setText(str(out))
+    assert dialog.start()
+    with qtbot.waitSignal(dialog.job.progress, timeout=30_000):
+        pass
+    with qtbot.waitSignal(dialog.job.cancelled, timeout=10_000):
+        dialog.cancel_button.click()
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=5000)
+    assert "cancelled" in dialog.message.text()
+    assert list(tmp_path.iterdir()) == []  # no file, no temporary left behind
+    assert dialog.export_button.isEnabled()
+
+
+def test_unwritable_destination_gives_a_clear_message(qtbot, dialog, tmp_path):
+    not_a_folder = tmp_path / "file.txt"
+    not_a_folder.write_text("x")
+    dialog.path.setText(str(not_a_folder / "out.png"))
+    assert not dialog.start()
+    assert "does not exist" in dialog.message.text() and dialog.job is None
+    dialog.path.setText(str(tmp_path / "out.bmpx"))
+    assert not dialog.start() and ".png" in dialog.message.text()
+
+
+def test_a_full_disk_gives_a_message_and_no_partial_file(qtbot, dialog, tmp_path, monkeypatch):
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    import liif_viewer.render.image_io as image_io
+
+    def full_disk(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(image_io.os, "replace", full_disk)
+    dialog.form.method.setCurrentIndex(4)  # nearest: quick
+    dialog.path.setText(str(tmp_path / "out.png"))
+    assert dialog.start()
+    with qtbot.waitSignal(dialog.job.failed, timeout=10_000) as blocker:
+        pass
+    assert "No space left on device" in blocker.args[0] and "Traceback" not in blocker.args[0]
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=5000)
+    assert "No space left on device" in dialog.message.text()
+    assert list(tmp_path.iterdir()) == []
