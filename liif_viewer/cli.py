@@ -304,6 +304,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("fetch-weights", help="download and verify the official checkpoint into models/")
     p.set_defaults(func=cmd_fetch_weights)
+
+    from ._cli_learn import add_parsers as add_learn_parsers  # eval and train
+
+    add_learn_parsers(sub, _add_model_options)
     return parser
 
 

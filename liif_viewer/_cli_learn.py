@@ -1,0 +1,202 @@
+"""The ``eval`` and ``train`` commands (registered by :func:`liif_viewer.cli.build_parser`).
+
+Kept apart from ``cli.py`` so that file stays short; the helpers (``UserError``, the
+model loader, the progress bar) are ``cli.py``'s own, imported when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["add_parsers", "cmd_eval", "cmd_train", "parse_scales"]
+
+
+def parse_scales(text: str) -> list[int]:
+    """``"2,3,4"`` → [2, 3, 4] (whole scales ≥ 1, as the paper's protocols shave whole pixels)."""
+    from .cli import UserError
+
+    try:
+        scales = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise UserError(f"--scales must be whole numbers separated by commas, e.g. 2,3,4; got {text!r}") from None
+    if not scales or min(scales) < 1:
+        raise UserError(f"--scales must be whole numbers ≥ 1, e.g. 2,3,4; got {text!r}")
+    return scales
+
+
+def _table_line(cells: tuple[object, ...]) -> str:
+    widths = (10, 6, 7, 10, 13, 9)
+    return "  ".join(f"{c:<{w}}" if i < 2 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """PSNR of LIIF and bicubic on benchmark sets under the paper's protocols; a table, or JSON lines."""
+    import json
+
+    import torch
+
+    from .cli import UserError, _load_model, _progress_bar, _say
+    from .render.eval_data import EvalDataError, find_sets
+    from .render.evaluate import Skipped, count_jobs, iter_eval, protocol_for
+
+    scales = parse_scales(args.scales)
+    try:
+        sets = find_sets(args.data)
+        for bench in sets:
+            protocol_for(bench.name, args.protocol)
+    except (EvalDataError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+    for bench in sets:
+        if bench.skipped:
+            _say(f"{bench.name}: skipped {len(bench.skipped)} file(s): {', '.join(bench.skipped)}")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    model, device = _load_model(args)
+    if device.type == "cuda":  # TF32 convolutions would move the features by ~1e-3: keep fp32 exact
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+    update, close = _progress_bar("eval", unit="image")
+    total, done, means, skipped = count_jobs(sets, scales), 0, 0, []
+    start = time.perf_counter()
+    if not args.json:
+        print(_table_line(("set", "scale", "images", "LIIF (dB)", "bicubic (dB)", "gain (dB)")))
+    try:
+        for item in iter_eval(model, device, sets, scales, args.protocol):
+            if isinstance(item, Skipped):
+                skipped.append(item)
+            elif item.image == "mean":
+                means += 1
+                print(json.dumps(item.as_json()) if args.json else _table_line((
+                    item.set, f"x{item.scale}", item.count, f"{item.psnr_liif:.2f}", f"{item.psnr_bicubic:.2f}",
+                    f"{item.psnr_liif - item.psnr_bicubic:+.2f}")), flush=True)
+                continue
+            elif args.json:
+                print(json.dumps(item.as_json()), flush=True)
+            done += 1
+            update(done, total)
+    finally:
+        close()
+    for item in skipped:
+        _say(f"skipped {item.set}/{item.image} at x{item.scale}: {item.reason}")
+    if not means:
+        raise UserError("no image could be evaluated (see the skipped files above)")
+    _say(f"evaluated {done - len(skipped)} image-scale pairs in {time.perf_counter() - start:.1f} s on {device}")
+    return 0
+
+
+def _train_bar(total: int, initial: int) -> tuple[Callable[[int, float], None], Callable[[], None]]:
+    """A step progress bar with the running loss (quiet when stderr is not a terminal)."""
+    from tqdm import tqdm
+
+    bar = tqdm(desc="train", unit="step", total=total, initial=initial, file=sys.stderr, disable=None, leave=False)
+
+    def update(done: int, loss: float) -> None:
+        bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+        bar.update(done - bar.n)
+
+    return update, bar.close
+
+
+def _saved_train_config(path: Path) -> dict:
+    """The ``train_config`` stored in a checkpoint this command wrote ({} when unreadable)."""
+    from .model.checkpoint import CheckpointError, read_checkpoint
+
+    try:
+        config = read_checkpoint(path).get("train_config")
+    except CheckpointError:
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train or fine-tune LIIF on a folder of images with the paper's self-supervised task."""
+    import torch
+
+    from .cli import UserError, _say
+    from .model import CheckpointError, WeightsError, ensure_weights, models_dir, pick_device
+    from .train import FINETUNE_LR, PatchSampler, TrainConfig, TrainDataError, Trainer, load_images, start_state
+
+    out = Path(args.out) if args.out else models_dir() / f"liif-{Path(args.data).resolve().name}.pth"
+    if out.exists() and not args.resume:
+        raise UserError(f"{out} exists; pass --resume to continue its training, or choose another --out")
+    if args.epochs < 1 or args.batch_size < 1 or args.repeat < 1:
+        raise UserError("--epochs, --batch-size and --repeat must be at least 1")
+    lr = args.lr
+    if lr is None:  # the run's own rate when resuming; the paper's from scratch; a gentler one to fine-tune
+        saved = _saved_train_config(out) if out.exists() else {}
+        lr = saved.get("lr") or (TrainConfig.lr if args.init == "scratch" else FINETUNE_LR)
+    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, repeat=args.repeat, lr=float(lr),
+                         seed=args.seed)
+    try:
+        data = load_images(args.data, min_side=config.patch)
+    except TrainDataError as exc:
+        raise UserError(str(exc)) from None
+    if data.skipped:
+        _say(f"skipped {len(data.skipped)} file(s): {', '.join(data.skipped)}")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        device = pick_device(args.device)
+        init = args.init
+        if init == "official":
+            init = ensure_weights(say=_say)
+        model, spec, optimizer_state, done = start_state(init, out if out.exists() else None, seed=args.seed)
+    except (CheckpointError, WeightsError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+    if done >= config.epochs:
+        print(f"{out} has already trained {done} epochs; raise --epochs to go on")
+        return 0
+    sampler = PatchSampler(data.images, config.patch, config.scale_max, config.sample_q, config.augment)
+    trainer = Trainer(model, spec, sampler, config, out, device, optimizer_state, done)
+    steps = trainer.steps_per_epoch()
+    what = f"resuming {out} at epoch {done + 1}" if done else ("from scratch" if init == "scratch" else
+                                                              f"fine-tuning {init}")
+    _say(f"training on {len(data.images)} image(s), {steps} steps/epoch, {what}, lr {config.lr:g}, on {device}")
+    update, close = _train_bar(steps * config.epochs, steps * done)
+    start = time.perf_counter()
+    try:
+        for step in trainer.run():
+            update((step.epoch - 1) * steps + step.step, step.loss)
+            if step.saved is not None:
+                print(f"epoch {step.epoch}/{config.epochs}  loss {step.epoch_loss:.4f}  lr {step.lr:.2e}  "
+                      f"saved {step.saved}", flush=True)
+    finally:
+        close()
+    print(f"trained {config.epochs - done} epoch(s) in {time.perf_counter() - start:.1f} s; "
+          f"view it with: python main.py view --model {out}")
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction, add_model_options: Callable[[argparse.ArgumentParser], None]) -> None:
+    """Register ``eval`` and ``train`` on the command parser ``sub``."""
+    p = sub.add_parser("eval", help="PSNR of LIIF and bicubic on benchmark sets (the paper's protocols)")
+    p.add_argument("--data", required=True, help="a set folder (HR images, optional LR_bicubic/X<s>/) or a folder "
+                   "of such sets, e.g. ../shared/benchmarks")
+    p.add_argument("--scales", default="2,3,4", help="whole scales, e.g. 2,3,4,6,8,12,18,24,30 (default 2,3,4)")
+    p.add_argument("--protocol", default="auto", choices=["auto", "benchmark", "div2k"],
+                   help="benchmark: Y channel, shave = scale; div2k: RGB, shave = scale + 6; "
+                   "auto: div2k for DIV2K* sets, else benchmark")
+    p.add_argument("--json", action="store_true", help="JSON lines per image and per set mean")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's choice)")
+    add_model_options(p)
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("train", help="train or fine-tune LIIF on a folder of images (self-supervised)")
+    p.add_argument("--data", required=True, help="folder of images (any size ≥ 48 px; not recursive)")
+    p.add_argument("--init", default="official",
+                   help="official (fine-tune the official weights), scratch, or a LIIF checkpoint path")
+    p.add_argument("--epochs", type=int, default=100, help="epochs to reach (default 100); lr halves every 20 %%")
+    p.add_argument("--out", help="checkpoint to write after every epoch (default models/liif-<folder>.pth)")
+    p.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+    p.add_argument("--batch-size", type=int, default=16, help="patches per step (default 16)")
+    p.add_argument("--repeat", type=int, default=20, help="patches per image per epoch (default 20)")
+    p.add_argument("--lr", type=float, help="Adam learning rate (default 1e-4 from scratch, 1e-5 to fine-tune, "
+                   "the saved one to resume)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (patches, scratch weights)")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's choice)")
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
+    p.set_defaults(func=cmd_train)

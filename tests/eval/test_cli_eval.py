@@ -1,0 +1,70 @@
+"""`main.py eval`: a table or JSON lines, skipped files named, one-line errors for bad folders."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from liif_viewer.cli import main
+from liif_viewer.render.image_io import to_uint8
+
+
+@pytest.fixture(scope="module")
+def small_set(sample_rgb, tmp_path_factory):
+    """A set of two 48x40 crops of the bundled photo, plus a stray text file."""
+    folder = tmp_path_factory.mktemp("sets") / "Mini"
+    folder.mkdir()
+    Image.fromarray(to_uint8(sample_rgb[60:100, 200:248])).save(folder / "face.png")
+    Image.fromarray(to_uint8(sample_rgb[300:340, 300:348])).save(folder / "suit.png")
+    (folder / "notes.txt").write_text("not an image")
+    return folder
+
+
+def test_json_lines_per_image_and_mean(model, small_set, capsys):
+    assert main(["eval", "--data", str(small_set), "--scales", "2,4", "--json", "--device", "cpu"]) == 0
+    out, err = capsys.readouterr()
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(r["scale"], r["image"]) for r in rows] == [
+        (2, "face"), (2, "suit"), (2, "mean"), (4, "face"), (4, "suit"), (4, "mean")]
+    assert all(set(r) == {"set", "scale", "image", "psnr_liif", "psnr_bicubic"} and r["set"] == "Mini" for r in rows)
+    for mean, images in ((rows[2], rows[:2]), (rows[5], rows[3:5])):
+        assert mean["psnr_liif"] == pytest.approx(np.mean([r["psnr_liif"] for r in images]), abs=1e-3)
+        assert mean["psnr_liif"] > mean["psnr_bicubic"]
+    assert "skipped 1 file(s): notes.txt (not an image)" in err
+
+
+def test_table_has_liif_bicubic_and_gain(model, small_set, capsys):
+    assert main(["eval", "--data", str(small_set.parent), "--scales", "3", "--device", "cpu"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["set", "scale", "images", "LIIF", "(dB)", "bicubic", "(dB)", "gain", "(dB)"]
+    name, scale, count, liif, bicubic, gain = lines[1].split()
+    assert (name, scale, count) == ("Mini", "x3", "2")
+    assert float(gain) == pytest.approx(float(liif) - float(bicubic), abs=0.011)
+
+
+def test_images_too_small_for_a_scale_are_listed(model, small_set, capsys):
+    assert main(["eval", "--data", str(small_set), "--scales", "2,30,50", "--json", "--device", "cpu"]) == 0
+    out, err = capsys.readouterr()
+    assert {json.loads(line)["scale"] for line in out.splitlines()} == {2}
+    assert "skipped Mini/face.png at x30: 30x30 at x30 is no larger than the shaved border" in err
+    assert "skipped Mini/suit.png at x50: 48x40 is smaller than the scale x50" in err
+
+
+@pytest.mark.parametrize("setup,message", [
+    (lambda p: None, "no images found"),
+    (lambda p: (p / "a.txt").write_text("x"), "skipped: a.txt (not an image)"),
+])
+def test_bad_folders_are_one_line_errors(tmp_path, capsys, setup, message):
+    setup(tmp_path)
+    assert main(["eval", "--data", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and message in err and "\n" not in err
+
+
+@pytest.mark.parametrize("scales", ["2,x", "0", "2.5"])
+def test_bad_scales_are_one_line_errors(small_set, capsys, scales):
+    assert main(["eval", "--data", str(small_set), "--scales", scales]) == 1
+    assert "--scales must be whole numbers" in capsys.readouterr().err
