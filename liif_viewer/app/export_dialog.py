@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -33,7 +32,8 @@ from PySide6.QtWidgets import (
 
 from ..render.export import ExportJob, ExportRequest
 from .export_form import ExportForm, Region
-from .jobs import BackgroundJob, JobCancelled, UserFacingError, format_eta
+from .job_panel import JobPanel
+from .jobs import BackgroundJob, JobCancelled, UserFacingError
 from .settings import read_float, read_str
 
 __all__ = ["ExportDialog", "ExportSource", "FORMATS", "check_output_path"]
@@ -108,7 +108,6 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Export view")
         self.source, self.settings = source, settings
-        self.job: BackgroundJob | None = None
         self.last_written: Path | None = None
         self.seconds_per_mp: float | None = None
         #: asks before replacing a file; tests replace it with an automatic answer
@@ -121,17 +120,11 @@ class ExportDialog(QDialog):
         self.quality = QSpinBox()
         self.quality.setRange(1, 100)
         self.quality.setPrefix("quality ")
-        self.progress = QProgressBar()
-        self.progress.hide()
-        self.eta = QLabel()
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.export_button = QPushButton("Export")
-        self.export_button.setDefault(True)
-        self.cancel_button = QPushButton("Close")
-        self.export_button.clicked.connect(self.start)
-        self.cancel_button.clicked.connect(self._cancel_or_close)
+        self.panel = JobPanel("Export", parent=self)
+        self.panel.start_requested.connect(self.start)
+        self.panel.close_requested.connect(self.close)
+        self.panel.succeeded.connect(self._on_done)
+        self.panel.ended.connect(lambda: self.form.setEnabled(True))
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
         row = QHBoxLayout()
@@ -143,14 +136,7 @@ class ExportDialog(QDialog):
             row.addWidget(widget)
         row.addStretch(1)
         layout.addLayout(row)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.eta)
-        layout.addWidget(self.message)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.export_button)
-        row.addWidget(self.cancel_button)
-        layout.addLayout(row)
+        layout.addWidget(self.panel)
         self._auto_name = ""
         self._restore()
         self.path.textChanged.connect(self._on_path_edited)
@@ -218,86 +204,50 @@ class ExportDialog(QDialog):
         return answer == QMessageBox.StandardButton.Yes
 
     # --- running ------------------------------------------------------------------------------------
+    @property
+    def job(self) -> BackgroundJob | None:
+        """The export under way, if any."""
+        return self.panel.job
+
     def start(self) -> bool:
         """Check the settings and start the export; False (with a message) when it cannot start."""
-        if self.job is not None:
+        if self.panel.busy:
             return False
         path = Path(self.path.text()).expanduser()
         method, precision = self.form.method_choice()
         problem = check_output_path(path)
         if not problem and method == "liif" and self.source.model is None:
-            problem = "LIIF is not available (the model did not load); choose bilinear, bicubic or nearest"
+            problem = ("LIIF is not ready (the model is still loading, or failed to load: see the status bar); "
+                       "wait, or choose bilinear, bicubic or nearest")
         if problem:
-            self._say(problem, error=True)
+            self.panel.say(problem, error=True)
             return False
         if path.exists() and not self.confirm_overwrite(path):
-            self._say("not exported: the file exists")
+            self.panel.say("not exported: the file exists")
             return False
         try:
             request = ExportRequest(self.form.region(), self.form.output_size(), method, precision)
         except ValueError as exc:
-            self._say(str(exc), error=True)
+            self.panel.say(str(exc), error=True)
             return False
         self._remember(path)
-        self.job = BackgroundJob(_export_work(self.source, request, path, self.quality.value()), self)
-        self.job.progress.connect(self._on_progress)
-        self.job.succeeded.connect(self._on_done)
-        self.job.failed.connect(lambda text: self._finish(text, error=True))
-        self.job.cancelled.connect(lambda: self._finish("export cancelled; nothing was written"))
-        self.progress.setValue(0)
-        self.progress.show()
-        self.eta.setText("starting…")
-        self.export_button.setEnabled(False)
         self.form.setEnabled(False)
-        self.cancel_button.setText("Cancel")
-        self._say(f"exporting {request.size[0]}×{request.size[1]} px with {request.label}…")
-        self.job.start()
+        job = BackgroundJob(_export_work(self.source, request, path, self.quality.value()), self)
+        self.panel.run(job, f"exporting {request.size[0]}×{request.size[1]} px with {request.label}…",
+                       "export cancelled; nothing was written")
         return True
 
     def cancel(self) -> None:
         """Stop the running export at its next tile (nothing is written)."""
-        if self.job is not None:
-            self.job.cancel()
-            self.cancel_button.setEnabled(False)
-            self.eta.setText("cancelling…")
-
-    def _cancel_or_close(self) -> None:
-        if self.job is not None:
-            self.cancel()
-        else:
-            self.close()
-
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, max(1, total))
-        self.progress.setValue(done)
-        if self.job is not None:
-            self.eta.setText(format_eta(done, total, self.job.elapsed_s()))
+        self.panel.cancel()
 
     def _on_done(self, result: tuple[Path, float]) -> None:
         path, seconds = result
         self.last_written = path
         width, height = self.form.output_size()
         self.seconds_per_mp = seconds / max(1e-6, width * height / 1e6)
-        self._finish(f"wrote {path} ({width}×{height}) in {seconds:.1f} s ({self.seconds_per_mp:.2f} s/MP)")
-
-    def _finish(self, text: str, error: bool = False) -> None:
-        if self.job is not None:
-            self.job.wait()
-            self.job.deleteLater()
-        self.job = None
-        self.progress.hide()
-        self.eta.setText("")
-        self.export_button.setEnabled(True)
-        self.form.setEnabled(True)
-        self.cancel_button.setEnabled(True)
-        self.cancel_button.setText("Close")
-        self._say(text, error)
-
-    def _say(self, text: str, error: bool = False) -> None:
-        self.message.setStyleSheet("color: #d33;" if error else "")
-        self.message.setText(text)
+        self.panel.finish(f"wrote {path} ({width}×{height}) in {seconds:.1f} s ({self.seconds_per_mp:.2f} s/MP)")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: D102, N802
-        if self.job is not None:
-            self.job.stop()
+        self.panel.stop()
         super().closeEvent(event)

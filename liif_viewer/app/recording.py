@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -20,14 +20,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from ..render.record import FORMATS, RecordError, write_animation
-from .jobs import BackgroundJob, JobCancelled, UserFacingError, format_eta
+from .job_panel import JobPanel
+from .jobs import BackgroundJob, JobCancelled, UserFacingError
 from .settings import read_str
 
 __all__ = ["RecordDialog", "FrameSource"]
@@ -69,7 +69,6 @@ class RecordDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.source, self.fps, self.settings = source, fps, settings
-        self.job: BackgroundJob | None = None
         self.last_written: Path | None = None
         self.frame_count = 0
         self.confirm_overwrite: Callable[[Path], bool] = self._ask_overwrite
@@ -78,29 +77,17 @@ class RecordDialog(QDialog):
         self.path = QLineEdit(str(Path(folder if Path(folder).is_dir() else Path.home()) / f"{name}{suffix}"))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
-        self.progress = QProgressBar()
-        self.progress.hide()
-        self.eta = QLabel()
-        self.message = QLabel("Frames are final LIIF renders; GIF, APNG (.png) or MP4 by the file name.")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.record_button = QPushButton("Record")
-        self.record_button.setDefault(True)
-        self.record_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Close")
-        self.cancel_button.clicked.connect(self._cancel_or_close)
+        self.panel = JobPanel("Record", "Frames are final LIIF renders; GIF, APNG (.png) or MP4 by the file name.",
+                              self)
+        self.panel.start_requested.connect(self.start)
+        self.panel.close_requested.connect(self.close)
+        self.panel.succeeded.connect(self._on_done)
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         for widget in (QLabel("File"), self.path, browse):
             row.addWidget(widget)
         layout.addLayout(row)
-        for widget in (self.progress, self.eta, self.message):
-            layout.addWidget(widget)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.record_button)
-        row.addWidget(self.cancel_button)
-        layout.addLayout(row)
+        layout.addWidget(self.panel)
         self.resize(560, self.sizeHint().height())
 
     def _browse(self) -> None:
@@ -115,77 +102,43 @@ class RecordDialog(QDialog):
                                       QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
+    @property
+    def job(self) -> BackgroundJob | None:
+        """The recording under way, if any."""
+        return self.panel.job
+
     def start(self) -> bool:
         """Start recording; False (with a message) when it cannot start."""
-        if self.job is not None:
+        if self.panel.busy:
             return False
         path = Path(self.path.text()).expanduser()
+        problem = ""
         if path.suffix.lower() not in FORMATS:
-            self._say(f"{path.name}: choose a .gif, .png (APNG) or .mp4 file name", error=True)
-            return False
-        if not path.parent.is_dir():
-            self._say(f"cannot write {path}: folder {path.parent} does not exist", error=True)
+            problem = f"{path.name}: choose a .gif, .png (APNG) or .mp4 file name"
+        elif not path.parent.is_dir():
+            problem = f"cannot write {path}: folder {path.parent} does not exist"
+        if problem:
+            self.panel.say(problem, error=True)
             return False
         if path.exists() and not self.confirm_overwrite(path):
-            self._say("not recorded: the file exists")
+            self.panel.say("not recorded: the file exists")
             return False
         self.settings.setValue("record/dir", str(path.parent))
         self.settings.setValue("record/suffix", path.suffix.lower())
-        self.job = BackgroundJob(_record_work(self.source, path, self.fps), self)
-        self.job.progress.connect(self._on_progress)
-        self.job.succeeded.connect(self._on_done)
-        self.job.failed.connect(lambda text: self._finish(text, error=True))
-        self.job.cancelled.connect(lambda: self._finish("recording cancelled; nothing was written"))
-        self.progress.setValue(0)
-        self.progress.show()
-        self.eta.setText("rendering the first frame…")
-        self.record_button.setEnabled(False)
-        self.cancel_button.setText("Cancel")
-        self._say(f"recording {path.name}…")
-        self.job.start()
+        self.panel.run(BackgroundJob(_record_work(self.source, path, self.fps), self), f"recording {path.name}…",
+                       "recording cancelled; nothing was written")
         return True
 
     def cancel(self) -> None:
         """Stop at the next frame; nothing is written."""
-        if self.job is not None:
-            self.job.cancel()
-            self.cancel_button.setEnabled(False)
-            self.eta.setText("cancelling…")
-
-    def _cancel_or_close(self) -> None:
-        if self.job is not None:
-            self.cancel()
-        else:
-            self.close()
-
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, max(1, total))
-        self.progress.setValue(done)
-        if self.job is not None and done:
-            self.eta.setText(format_eta(done, total, self.job.elapsed_s()))
+        self.panel.cancel()
 
     def _on_done(self, result: tuple[Path, int]) -> None:
         self.last_written, self.frame_count = result
         seconds = self.job.elapsed_s() if self.job is not None else 0.0
-        self._finish(f"wrote {self.last_written} ({self.frame_count} frames at {self.fps:g} fps) in {seconds:.1f} s")
-
-    def _finish(self, text: str, error: bool = False) -> None:
-        if self.job is not None:
-            self.job.wait()
-            self.job.deleteLater()
-        self.job = None
-        self.progress.hide()
-        self.eta.setText("")
-        self.record_button.setEnabled(True)
-        self.cancel_button.setEnabled(True)
-        self.cancel_button.setText("Close")
-        self._say(text, error)
-
-    def _say(self, text: str, error: bool = False) -> None:
-        self.message.setStyleSheet("color: #d33;" if error else "")
-        self.message.setText(text)
+        self.panel.finish(f"wrote {self.last_written} ({self.frame_count} frames at {self.fps:g} fps) "
+                          f"in {seconds:.1f} s")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: D102, N802
-        if self.job is not None:
-            self.job.stop()
+        self.panel.stop()
         super().closeEvent(event)

@@ -64,7 +64,7 @@ def test_recording_the_sweep_from_the_gui_writes_every_frame(qtbot, window, tmp_
     qtbot.waitUntil(lambda: dialog.job is None, timeout=5000)
     with Image.open(out) as gif:
         assert gif.n_frames == 4 and gif.size == (96, 48)
-    assert dialog.frame_count == 4 and "wrote" in dialog.message.text()
+    assert dialog.frame_count == 4 and "wrote" in dialog.panel.message.text()
 
 
 def test_recording_the_flight_to_mp4_and_cancelling_one(qtbot, window, tmp_path):
@@ -93,7 +93,7 @@ def test_recording_the_flight_to_mp4_and_cancelling_one(qtbot, window, tmp_path)
         pass
     with qtbot.waitSignal(dialog.job.cancelled, timeout=10_000):
         dialog.cancel()
-    assert list(folder.iterdir()) == [] and "cancelled" in dialog.message.text()
+    assert list(folder.iterdir()) == [] and "cancelled" in dialog.panel.message.text()
 
 
 def test_zoom_flight_lands_at_the_zoom_with_the_target_fixed(qtbot, window):

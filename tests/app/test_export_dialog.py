@@ -67,9 +67,10 @@ def test_exports_the_same_pixels_as_the_headless_job(qtbot, dialog, model, tmp_p
     out.parent.mkdir()
     dialog.path.setText(str(out))
     assert dialog.start()
-    assert not dialog.export_button.isEnabled() and dialog.progress.isVisible()
+    assert not dialog.panel.start_button.isEnabled() and dialog.panel.progress.isVisible()
     run_export(qtbot, dialog)
-    assert dialog.last_written == out and "wrote" in dialog.message.text() and "s/MP" in dialog.message.text()
+    assert dialog.last_written == out
+    assert "wrote" in dialog.panel.message.text() and "s/MP" in dialog.panel.message.text()
     with Image.open(out) as img:
         assert img.size == (144, 108)
         assert img.text["Method"] == "LIIF (fast)" and img.text["Source"] == "face.png"
@@ -96,7 +97,7 @@ def test_overwriting_asks_first(qtbot, dialog, tmp_path):
     asked = []
     dialog.confirm_overwrite = lambda path: asked.append(path) or False
     assert not dialog.start()
-    assert asked == [out] and out.read_bytes() == b"keep me" and "exists" in dialog.message.text()
+    assert asked == [out] and out.read_bytes() == b"keep me" and "exists" in dialog.panel.message.text()
     dialog.confirm_overwrite = lambda path: True
     assert dialog.start()
     run_export(qtbot, dialog)
@@ -116,11 +117,11 @@ def test_cancel_stops_and_leaves_no_file(qtbot, dialog, tmp_path):
     with qtbot.waitSignal(dialog.job.progress, timeout=30_000):
         pass
     with qtbot.waitSignal(dialog.job.cancelled, timeout=10_000):
-        dialog.cancel_button.click()
+        dialog.panel.cancel_button.click()
     qtbot.waitUntil(lambda: dialog.job is None, timeout=5000)
-    assert "cancelled" in dialog.message.text()
+    assert "cancelled" in dialog.panel.message.text()
     assert list(tmp_path.iterdir()) == []  # no file, no temporary left behind
-    assert dialog.export_button.isEnabled()
+    assert dialog.panel.start_button.isEnabled()
 
 
 def test_unwritable_destination_gives_a_clear_message(qtbot, dialog, tmp_path):
@@ -128,9 +129,9 @@ def test_unwritable_destination_gives_a_clear_message(qtbot, dialog, tmp_path):
     not_a_folder.write_text("x")
     dialog.path.setText(str(not_a_folder / "out.png"))
     assert not dialog.start()
-    assert "does not exist" in dialog.message.text() and dialog.job is None
+    assert "does not exist" in dialog.panel.message.text() and dialog.job is None
     dialog.path.setText(str(tmp_path / "out.bmpx"))
-    assert not dialog.start() and ".png" in dialog.message.text()
+    assert not dialog.start() and ".png" in dialog.panel.message.text()
 
 
 def test_a_full_disk_gives_a_message_and_no_partial_file(qtbot, dialog, tmp_path, monkeypatch):
@@ -149,5 +150,5 @@ def test_a_full_disk_gives_a_message_and_no_partial_file(qtbot, dialog, tmp_path
         pass
     assert "No space left on device" in blocker.args[0] and "Traceback" not in blocker.args[0]
     qtbot.waitUntil(lambda: dialog.job is None, timeout=5000)
-    assert "No space left on device" in dialog.message.text()
+    assert "No space left on device" in dialog.panel.message.text()
     assert list(tmp_path.iterdir()) == []

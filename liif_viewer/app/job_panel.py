@@ -1,0 +1,113 @@
+"""The bottom of the export and record dialogs: progress bar, ETA, a message line, Start and Cancel/Close."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from .jobs import BackgroundJob, format_eta
+
+__all__ = ["JobPanel"]
+
+
+class JobPanel(QWidget):
+    """Runs one ``BackgroundJob`` at a time; ``succeeded(result)`` passes the job's result on.
+
+    The progress bar appears once work starts; Cancel stops the job at its next step, and
+    becomes Close (``close_requested``) when nothing runs. Failures show as one red line.
+    """
+
+    start_requested = Signal()
+    close_requested = Signal()
+    succeeded = Signal(object)
+    ended = Signal()  # after any end: success, failure or cancel
+
+    def __init__(self, start_text: str, hint: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.job: BackgroundJob | None = None
+        self.progress = QProgressBar()
+        self.progress.hide()
+        self.eta = QLabel()
+        self.message = QLabel(hint)
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.start_button = QPushButton(start_text)
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.start_requested)
+        self.cancel_button = QPushButton("Close")
+        self.cancel_button.clicked.connect(self._cancel_or_close)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.progress, self.eta, self.message):
+            layout.addWidget(widget)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.start_button)
+        row.addWidget(self.cancel_button)
+        layout.addLayout(row)
+
+    @property
+    def busy(self) -> bool:
+        """Whether a job is running."""
+        return self.job is not None
+
+    def run(self, job: BackgroundJob, text: str, cancelled_text: str) -> None:
+        """Start ``job``, saying ``text``; ``cancelled_text`` is shown if it is cancelled."""
+        self.job = job
+        job.progress.connect(self._on_progress)
+        job.succeeded.connect(self._on_succeeded)
+        job.failed.connect(lambda message: self.finish(message, error=True))
+        job.cancelled.connect(lambda: self.finish(cancelled_text))
+        self.progress.setValue(0)
+        self.progress.show()
+        self.eta.setText("starting…")
+        self.start_button.setEnabled(False)
+        self.cancel_button.setText("Cancel")
+        self.say(text)
+        job.start()
+
+    def cancel(self) -> None:
+        """Stop the running job at its next step."""
+        if self.job is not None:
+            self.job.cancel()
+            self.cancel_button.setEnabled(False)
+            self.eta.setText("cancelling…")
+
+    def stop(self) -> None:
+        """Cancel and wait for the job (the dialog is closing)."""
+        if self.job is not None:
+            self.job.stop()
+
+    def _cancel_or_close(self) -> None:
+        if self.job is not None:
+            self.cancel()
+        else:
+            self.close_requested.emit()
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)
+        if self.job is not None and done:
+            self.eta.setText(format_eta(done, total, self.job.elapsed_s()))
+
+    def _on_succeeded(self, result: object) -> None:
+        self.succeeded.emit(result)  # the owner says what was written (``finish``)
+
+    def finish(self, text: str, error: bool = False) -> None:
+        """The job is over: reset the controls and say ``text``."""
+        if self.job is not None:
+            self.job.wait()
+            self.job.deleteLater()
+        self.job = None
+        self.progress.hide()
+        self.eta.setText("")
+        self.start_button.setEnabled(True)
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.setText("Close")
+        self.say(text, error)
+        self.ended.emit()
+
+    def say(self, text: str, error: bool = False) -> None:
+        """Show ``text`` (red when ``error``)."""
+        self.message.setStyleSheet("color: #d33;" if error else "")
+        self.message.setText(text)
