@@ -114,8 +114,8 @@ class ExportDialog(QDialog):
         self.confirm_overwrite: Callable[[Path], bool] = self._ask_overwrite
         self.form = ExportForm(source.size, source.view, self)
         self.path = QLineEdit()
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
+        self.browse = QPushButton("Browse…")
+        self.browse.clicked.connect(self._browse)
         self.format_label = QLabel()
         self.quality = QSpinBox()
         self.quality.setRange(1, 100)
@@ -124,11 +124,11 @@ class ExportDialog(QDialog):
         self.panel.start_requested.connect(self.start)
         self.panel.close_requested.connect(self.close)
         self.panel.succeeded.connect(self._on_done)
-        self.panel.ended.connect(lambda: self.form.setEnabled(True))
+        self.panel.ended.connect(lambda: self._set_editable(True))
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
         row = QHBoxLayout()
-        for widget in (QLabel("File"), self.path, browse):
+        for widget in (QLabel("File"), self.path, self.browse):
             row.addWidget(widget)
         layout.addLayout(row)
         row = QHBoxLayout()
@@ -189,7 +189,7 @@ class ExportDialog(QDialog):
     def _on_path_edited(self) -> None:
         fmt = FORMATS.get(Path(self.path.text()).suffix.lower())
         self.format_label.setText(f"Format: {fmt}" if fmt else "Format: unknown — use .png, .jpg, .tif or .webp")
-        self.quality.setEnabled(fmt in ("JPEG", "WebP"))
+        self.quality.setEnabled(fmt in ("JPEG", "WebP") and self.path.isEnabled())
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(), _FILTER,
@@ -231,11 +231,16 @@ class ExportDialog(QDialog):
             self.panel.say(str(exc), error=True)
             return False
         self._remember(path)
-        self.form.setEnabled(False)
+        self._set_editable(False)
         job = BackgroundJob(_export_work(self.source, request, path, self.quality.value()), self)
         self.panel.run(job, f"exporting {request.size[0]}×{request.size[1]} px with {request.label}…",
                        "export cancelled; nothing was written")
         return True
+
+    def _set_editable(self, editable: bool) -> None:
+        for widget in (self.form, self.path, self.browse, self.quality):
+            widget.setEnabled(editable)
+        self._on_path_edited()  # quality only for JPEG and WebP
 
     def cancel(self) -> None:
         """Stop the running export at its next tile (nothing is written)."""
