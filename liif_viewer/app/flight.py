@@ -58,6 +58,7 @@ class ZoomFlight(QObject):
         self._timer.timeout.connect(self._tick)
         self._start_s = 0.0
         self._from_scale = 1.0
+        self._pane_size = (1, 1)
 
     @property
     def flying(self) -> bool:
@@ -72,12 +73,9 @@ class ZoomFlight(QObject):
         width, height = self.state.image_size
         self.target_xy = (min(max(target_xy[0], 0.0), width), min(max(target_xy[1], 0.0), height))
         self.state.fit()
-        scale = self.state.scale
-        pane_w, pane_h = self.state.pane_size
-        # continuous maths (as ViewState.zoom_to), so the target is exactly fixed, not lattice-snapped
-        self.anchor_xy = ((self.target_xy[0] - self.state.center_x) * scale + pane_w / 2,
-                          (self.target_xy[1] - self.state.center_y) * scale + pane_h / 2)
-        self._from_scale = scale
+        self.anchor_xy = self._screen_of_target()
+        self._from_scale = self.state.scale
+        self._pane_size = self.state.pane_size
         self._start_s = time.perf_counter()
         self.frames_shown = 0
         self._timer.start(max(1, round(1000 / self.settings.fps)))
@@ -94,7 +92,22 @@ class ZoomFlight(QObject):
         total = math.log(min(self.state.max_scale, self.settings.zoom) / self._from_scale)
         return self._from_scale * math.exp(total * ease(t))
 
+    def _screen_of_target(self) -> tuple[float, float]:
+        # continuous maths (as ViewState.zoom_to), so the target is exactly fixed, not lattice-snapped
+        (tx, ty), (pane_w, pane_h), scale = self.target_xy, self.state.pane_size, self.state.scale
+        return (tx - self.state.center_x) * scale + pane_w / 2, (ty - self.state.center_y) * scale + pane_h / 2
+
+    def _follow_resize(self) -> None:
+        # A resize (e.g. going full screen as the flight starts) moves the target on screen, or
+        # re-fits the view if no frame has zoomed yet: fly on from wherever the target now is.
+        if self.state.pane_size != self._pane_size:
+            self._pane_size = self.state.pane_size
+            self.anchor_xy = self._screen_of_target()
+            if self.state.fitting:
+                self._from_scale = self.state.scale
+
     def _tick(self) -> None:
+        self._follow_resize()
         t = (time.perf_counter() - self._start_s) / max(1e-3, self.settings.seconds)
         self.state.zoom_to(self.scale_at(min(1.0, t)), self.anchor_xy)
         self.frames_shown += 1

@@ -117,6 +117,18 @@ def test_zoom_flight_lands_at_the_zoom_with_the_target_fixed(qtbot, window):
     assert window.store.top("liif").viewport == state.viewport  # LIIF catches up at the end
 
 
+def test_a_resize_during_the_flight_keeps_the_target_in_view(qtbot, window):
+    state, flight = window.state, window.tools.flight
+    target = (60.0, 40.0)
+    assert flight.start(target, FlightSettings(zoom=6.0, seconds=0.6, fps=30.0))
+    window.resize(900, 420)  # e.g. presentation mode going full screen as the flight starts
+    with qtbot.waitSignal(flight.finished, timeout=5000):
+        pass
+    x, y = state.viewport.image_to_screen(*target)
+    assert abs(x - flight.anchor_xy[0]) <= 1.0 and abs(y - flight.anchor_xy[1]) <= 1.0
+    assert 0 <= x < state.pane_size[0] and 0 <= y < state.pane_size[1]
+
+
 def test_click_a_point_flies_to_it_and_presentation_mode(qtbot, window):
     tools = window.tools
     tools.flight.settings = FlightSettings(zoom=4.0, seconds=0.2, fps=30.0)
