@@ -31,7 +31,10 @@ _LABEL_FG = (255, 255, 255)
 
 
 def label_frame(frame: np.ndarray, text: str, size_px: int = 0) -> np.ndarray:
-    """Draw ``text`` in a dark band at the top-left of ``frame`` (uint8, modified copy)."""
+    """Draw ``text`` in a dark band at the top-left of ``frame`` (uint8, modified copy).
+
+    Pillow's built-in font is ASCII-only (no "×"), so labels are written with plain "x".
+    """
     img = Image.fromarray(frame)
     size_px = size_px or max(12, frame.shape[0] // 24)
     font = ImageFont.load_default(size=size_px)
@@ -86,11 +89,11 @@ def sweep_frames(engine: RenderEngine, spec: SweepSpec,
         vp = Viewport.from_region(0, 0, width, height, res, res)
         liif = Image.fromarray(to_uint8(engine.render_liif_sync(vp, spec.precision, cancel)))
         panes = [label_frame(np.asarray(liif.resize((spec.display, spec.display), Image.Resampling.NEAREST)),
-                             f"LIIF {res}×{res}")]
+                             f"LIIF {res}x{res}")]
         if spec.with_bilinear:
             bil = Image.fromarray(to_uint8(engine.render_classic(vp, "bilinear")))
             panes.append(label_frame(np.asarray(bil.resize((spec.display, spec.display),
-                                                           Image.Resampling.NEAREST)), f"Bilinear {res}×{res}"))
+                                                           Image.Resampling.NEAREST)), f"Bilinear {res}x{res}"))
         yield res, np.concatenate(panes, axis=1)
 
 
@@ -118,7 +121,7 @@ def flight_frames(engine: RenderEngine, viewports: list[Viewport], precision: st
     for vp in viewports:
         if cancel is not None and cancel():
             return
-        zoom = f"×{vp.scale:.3g}"
+        zoom = f"x{vp.scale:.3g}"
         panes = [label_frame(to_uint8(engine.render_classic(vp, "nearest")), f"Pixels {zoom}"),
                  label_frame(to_uint8(engine.render_classic(vp, "bilinear")), f"Bilinear {zoom}"),
                  label_frame(to_uint8(engine.render_liif_sync(vp, precision, cancel)), f"LIIF {zoom}")]
