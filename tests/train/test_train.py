@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -23,6 +26,7 @@ from liif_viewer.train import (
     lr_at,
     start_state,
 )
+from tests.conftest import ROOT
 
 #: A tiny LIIF (2 blocks of 16 features, 2 x 32 MLP) so a few dozen CPU steps take seconds.
 TINY_SPEC = {
@@ -135,3 +139,9 @@ def test_finetuning_official_on_one_photo_does_not_lower_its_psnr(model, sample_
     list(Trainer(tuned, spec, sampler, config, tmp_path / "tuned.pth", "cpu", adam).run())
     after = psnr_x4(load_model(tmp_path / "tuned.pth"))
     assert after >= before, (before, after)
+
+
+def test_training_and_eval_import_no_qt():
+    code = ("import sys, liif_viewer.train, liif_viewer.render.evaluate, liif_viewer._cli_learn\n"
+            "sys.exit(any(m.split('.')[0] in ('PySide6', 'pyqtgraph', 'superqt') for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
