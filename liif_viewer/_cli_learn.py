@@ -141,10 +141,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     try:
         device = pick_device(args.device)
-        init = args.init
-        if init == "official":
-            init = ensure_weights(say=_say)
-        model, spec, optimizer_state, done = start_state(init, out if out.exists() else None, seed=args.seed)
+        resume = out if out.exists() else None
+        init = ensure_weights(say=_say) if args.init == "official" and resume is None else args.init
+        model, spec, optimizer_state, done = start_state(init, resume, seed=args.seed)
     except (CheckpointError, WeightsError, ValueError) as exc:
         raise UserError(str(exc)) from None
     if done >= config.epochs:
