@@ -77,7 +77,7 @@ class RenderStep:
 class RenderEngine:
     """Headless renderer of one image for every pane; owned by one thread at a time."""
 
-    def __init__(self, model: LIIF, device: torch.device | str = "cpu", screen_tile: int = 128,
+    def __init__(self, model: LIIF, device: torch.device | str = "cpu", screen_tile: int = 256,
                  feature_tile: int = 96, feature_budget_bytes: int = 1 << 30,
                  tile_budget_bytes: int = 256 << 20,
                  background: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> None:

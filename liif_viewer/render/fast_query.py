@@ -56,7 +56,7 @@ class FoldedDecoder:
     """LIIF's decoder (unfold + local ensemble + cell decode + MLP) for one model, precision and device."""
 
     def __init__(self, model: LIIF, precision: str = "exact", device: torch.device | str = "cpu",
-                 batch_size: int = 2048) -> None:
+                 batch_size: int = 1024) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
         if not (model.local_ensemble and model.feat_unfold and model.cell_decode):

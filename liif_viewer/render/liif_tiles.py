@@ -71,6 +71,7 @@ class TileJob:
         self.tolerance = tolerance
         self.grid_hw = (store.height, store.width)
         self._region: CodeRegion | None = None
+        self._rect: Rect | None = None  # the rect being evaluated; the projected region covers it
         self.sampler = TileSampler(len(inside.ys), len(inside.xs), self._evaluate)
         self._coarse_rect: Rect | None = None
         self._done: list[Rect] = []
@@ -92,8 +93,10 @@ class TileJob:
         return torch.stack([ny, nx], dim=-1).to(self.decoder.device)
 
     def _make_region(self) -> CodeRegion:
+        """Project the codes the current rect's pixels touch (not the whole tile's)."""
         h, w = self.grid_hw
-        ys, xs = self.inside.ys, self.inside.xs
+        r0, r1, c0, c1 = self._rect or self.full_rect()
+        ys, xs = self.inside.ys[r0:r1], self.inside.xs[c0:c1]
         r0, r1, c0, c1 = code_box(ys, xs, w, h)
         feat = self.store.region(r0 - 1, r1 + 2, c0 - 1, c1 + 2)
         n_codes, n_pixels = (r1 - r0 + 1) * (c1 - c0 + 1), len(ys) * len(xs)
@@ -125,31 +128,37 @@ class TileJob:
         """The whole inside region."""
         return (0, len(self.inside.ys), 0, len(self.inside.xs))
 
-    def preview(self, rect: Rect | None = None) -> np.ndarray:
+    def _use_rect(self, rect: Rect) -> None:
+        if rect != self._rect:
+            self._rect, self._region = rect, None
+
+    def preview(self, rect: Rect | None = None, image: bool = True) -> np.ndarray | None:
         """Coarse pass over ``rect``, bilinearly filled: float32 (h, w, 3) (zero outside ``rect``)."""
         rect = rect or self.full_rect()
         self._coarse_rect = rect
+        self._use_rect(rect)
         if not self.refines:
-            return self.sampler.coarse(self.stride, rect)
+            return self.sampler.coarse(self.stride, rect, preview=image)
         # LIIF's local ensemble switches codes where a query crosses a code centre (image
         # coordinate k + 0.5): the output has kinks there and is smooth in between.
         rows = np.flatnonzero(np.diff(np.floor(self.inside.ys - 0.5)))
         cols = np.flatnonzero(np.diff(np.floor(self.inside.xs - 0.5)))
-        return self.sampler.coarse(self.stride, rect, rows, cols)
+        return self.sampler.coarse(self.stride, rect, rows, cols, preview=image)
 
     def finish(self, rect: Rect | None = None) -> np.ndarray:
         """Final values over ``rect``: every pixel, or adaptive refinement in fast mode at high zoom."""
         rect = rect or self.full_rect()
         if self.covers(rect):
             return self.sampler.values
-        if self._coarse_rect != rect:
-            self.preview(rect)
+        self._use_rect(rect)
         if self.refines:
+            if self._coarse_rect != rect:
+                self.preview(rect, image=False)
             self.sampler.adaptive(self.tolerance, rect)
         else:
             self.sampler.full(rect)
         self._done.append(rect)
-        self._region = None  # the projections can be large; recomputed if this tile is extended
+        self._region = self._rect = None  # projections can be large; recomputed if this tile is extended
         return self.sampler.values
 
     @property

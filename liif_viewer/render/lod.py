@@ -48,6 +48,16 @@ def _axis_samples(n: int, stride: int) -> np.ndarray:
     return np.unique(np.append(np.arange(0, n, stride), n - 1))
 
 
+def _interp_weights(targets: np.ndarray, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Left and right sample indices and the right one's weight, for linear interpolation at ``targets``."""
+    if len(samples) == 1:
+        zeros = np.zeros(len(targets), np.int64)
+        return zeros, zeros, np.zeros(len(targets), np.float32)
+    lo = np.clip(np.searchsorted(samples, targets, side="right") - 1, 0, len(samples) - 2)
+    weight = (targets - samples[lo]) / (samples[lo + 1] - samples[lo])
+    return lo, lo + 1, np.clip(weight, 0, 1).astype(np.float32)
+
+
 def _with_breaks(samples: np.ndarray, breaks: np.ndarray | None, lo: int, hi: int) -> np.ndarray:
     if breaks is None or not len(breaks):
         return samples
@@ -79,25 +89,26 @@ class TileSampler:
 
     # --- passes -------------------------------------------------------------------------------------
     def coarse(self, stride: int, rect: Rect | None = None, row_breaks: np.ndarray | None = None,
-               col_breaks: np.ndarray | None = None) -> np.ndarray:
+               col_breaks: np.ndarray | None = None, preview: bool = True) -> np.ndarray | None:
         """Evaluate the stride grid of ``rect`` (its edges included); return a preview of the region.
 
         ``row_breaks``/``col_breaks`` are indices p where the function has a kink between p and
         p + 1; both sides join the grid, so no block straddles a kink. The preview holds the
-        bilinear fill of the grid inside ``rect`` (other pixels are zero).
+        bilinear fill of the grid inside ``rect`` (other pixels are zero); None when not asked for.
         """
         r0, r1, c0, c1 = rect or (0, self.height, 0, self.width)
         self._rows = _with_breaks(r0 + _axis_samples(r1 - r0, stride), row_breaks, r0, r1)
         self._cols = _with_breaks(c0 + _axis_samples(c1 - c0, stride), col_breaks, c0, c1)
         rr, cc = np.meshgrid(self._rows, self._cols, indexing="ij")
         self._eval(rr.ravel(), cc.ravel())
+        if not preview:
+            return None
         out = np.zeros_like(self.values)
-        grid = self.values[np.ix_(self._rows, self._cols)]
-        cols, rows = np.arange(c0, c1), np.arange(r0, r1)
-        for ch in range(3):
-            by_row = np.stack([np.interp(cols, self._cols, grid[i, :, ch]) for i in range(len(self._rows))])
-            out[r0:r1, c0:c1, ch] = np.stack([np.interp(rows, self._rows, by_row[:, j])
-                                              for j in range(c1 - c0)], axis=1)
+        grid = self.values[np.ix_(self._rows, self._cols)]  # (R, C, 3)
+        lo_c, hi_c, w_c = _interp_weights(np.arange(c0, c1), self._cols)
+        by_row = grid[:, lo_c] * (1 - w_c)[None, :, None] + grid[:, hi_c] * w_c[None, :, None]
+        lo_r, hi_r, w_r = _interp_weights(np.arange(r0, r1), self._rows)
+        out[r0:r1, c0:c1] = by_row[lo_r] * (1 - w_r)[:, None, None] + by_row[hi_r] * w_r[:, None, None]
         return out
 
     def full(self, rect: Rect | None = None) -> np.ndarray:
@@ -156,20 +167,23 @@ class TileSampler:
         return np.concatenate(active), np.concatenate(done)
 
     def _fill(self, leaves: np.ndarray) -> None:
-        v, known = self.values, self.known
+        """Bilinear fill of every leaf's not-yet-evaluated pixels from its four evaluated corners."""
+        width = self.width
+        flat_v = self.values.reshape(-1, 3)
+        flat_known = self.known.ravel()
         heights, widths = leaves[:, 1] - leaves[:, 0], leaves[:, 3] - leaves[:, 2]
         for hh, ww in set(zip(heights.tolist(), widths.tolist(), strict=True)):
             if hh <= 1 and ww <= 1:
                 continue
-            group = leaves[(heights == hh) & (widths == ww)]
-            a, b, c, d = group.T
-            rr = a[:, None] + np.arange(hh + 1)  # (K, hh+1)
-            cc = c[:, None] + np.arange(ww + 1)
-            ty = (np.arange(hh + 1) / max(hh, 1))[None, :, None, None]
-            tx = (np.arange(ww + 1) / max(ww, 1))[None, None, :, None]
-            v00, v01 = v[a, c][:, None, None], v[a, d][:, None, None]
-            v10, v11 = v[b, c][:, None, None], v[b, d][:, None, None]
-            interp = (1 - ty) * ((1 - tx) * v00 + tx * v01) + ty * ((1 - tx) * v10 + tx * v11)
-            r_idx, c_idx = rr[:, :, None], cc[:, None, :]
-            mask = known[r_idx, c_idx][..., None]
-            v[r_idx, c_idx] = np.where(mask, v[r_idx, c_idx], interp)
+            a, b, c, d = leaves[(heights == hh) & (widths == ww)].T
+            offsets = (np.arange(hh + 1)[:, None] * width + np.arange(ww + 1)[None, :]).ravel()  # (P,)
+            targets = (a * width + c)[:, None] + offsets[None, :]  # (K, P) flat pixel indices
+            leaf, pos = np.nonzero(~flat_known[targets])
+            if not leaf.size:
+                continue
+            wy = (pos // (ww + 1) / max(hh, 1)).astype(np.float32)[:, None]
+            wx = (pos % (ww + 1) / max(ww, 1)).astype(np.float32)[:, None]
+            a, b, c, d = a[leaf], b[leaf], c[leaf], d[leaf]
+            top = flat_v[a * width + c] * (1 - wx) + flat_v[a * width + d] * wx
+            bottom = flat_v[b * width + c] * (1 - wx) + flat_v[b * width + d] * wx
+            flat_v[targets[leaf, pos]] = top * (1 - wy) + bottom * wy
