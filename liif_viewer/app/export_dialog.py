@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from ..render.export import ExportJob, ExportRequest
 from .export_form import ExportForm, Region
-from .job_panel import JobPanel
+from .job_panel import JobPanel, ask_overwrite
 from .jobs import BackgroundJob, JobCancelled, UserFacingError
 from .settings import read_float, read_str
 
@@ -198,10 +197,7 @@ class ExportDialog(QDialog):
             self.path.setText(path)
 
     def _ask_overwrite(self, path: Path) -> bool:
-        answer = QMessageBox.question(self, "Replace file?", f"{path.name} already exists in {path.parent}. "
-                                      "Replace it?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_overwrite(self, path)
 
     # --- running ------------------------------------------------------------------------------------
     @property

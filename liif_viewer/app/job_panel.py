@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .jobs import BackgroundJob, format_eta
 
@@ -111,3 +121,11 @@ class JobPanel(QWidget):
         """Show ``text`` (red when ``error``)."""
         self.message.setStyleSheet("color: #d33;" if error else "")
         self.message.setText(text)
+
+
+def ask_overwrite(parent: QWidget, path: Path) -> bool:
+    """Ask whether to replace an existing output file (default: No)."""
+    answer = QMessageBox.question(parent, "Replace file?", f"{path.name} already exists in {path.parent}. "
+                                  "Replace it?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes

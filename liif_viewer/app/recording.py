@@ -19,14 +19,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from ..render.record import FORMATS, RecordError, write_animation
-from .job_panel import JobPanel
+from .job_panel import JobPanel, ask_overwrite
 from .jobs import BackgroundJob, JobCancelled, UserFacingError
 from .settings import read_str
 
@@ -97,10 +96,7 @@ class RecordDialog(QDialog):
             self.path.setText(path)
 
     def _ask_overwrite(self, path: Path) -> bool:
-        answer = QMessageBox.question(self, "Replace file?", f"{path.name} already exists. Replace it?",
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_overwrite(self, path)
 
     @property
     def job(self) -> BackgroundJob | None:
