@@ -1,16 +1,3 @@
-"""One torch thread for these tests: small model calls on a busy 2-core machine run several times
-faster without OpenMP threads waiting on each other."""
+"""Fixtures of this folder: one torch thread per test (see tests/_threads.py)."""
 
-from __future__ import annotations
-
-import pytest
-import torch
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Run the test with one torch thread, then restore the count."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from tests._threads import one_thread  # noqa: F401  (autouse fixture)
