@@ -84,6 +84,7 @@ class FoldedDecoder:
         #: MLP batches and query points run so far (tests use them to prove work is skipped or stopped).
         self.batches_run = 0
         self.queries_run = 0
+        self._grid_cache: tuple[tuple[int, int], tuple[torch.Tensor, torch.Tensor, torch.Tensor]] | None = None
 
     # --- layer-1 projection of codes ----------------------------------------------------------------
     def project(self, feat_padded: torch.Tensor) -> torch.Tensor:
@@ -150,13 +151,19 @@ class FoldedDecoder:
             self.queries_run += stop - start
         return out
 
+    def _grid(self, grid_hw: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Code-centre coordinates of each row and column, and the grid size, made once per grid."""
+        if self._grid_cache is None or self._grid_cache[0] != grid_hw:
+            h, w = grid_hw
+            self._grid_cache = (grid_hw, (make_coord(h, self.device), make_coord(w, self.device),
+                                          torch.tensor([h, w], device=self.device, dtype=torch.float32)))
+        return self._grid_cache[1]
+
     def _query_batch(self, region: CodeRegion, grid_hw: tuple[int, int], norm_yx: torch.Tensor,
                      cell: torch.Tensor, out: torch.Tensor) -> None:
         h, w = grid_hw
-        dev = self.device
         b = norm_yx.shape[0]
-        centres_y, centres_x = make_coord(h, dev), make_coord(w, dev)
-        grid_scale = torch.tensor([h, w], device=dev, dtype=torch.float32)
+        centres_y, centres_x, grid_scale = self._grid(grid_hw)
         y, x = norm_yx[:, 0], norm_yx[:, 1]
         rels, idxs = [], []
         for iy, ix in self.neighbour_indices(grid_hw, norm_yx):
