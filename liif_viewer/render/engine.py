@@ -27,7 +27,7 @@ import torch
 from ..model import LIIF
 from .fast_query import PRECISIONS, Cancelled, FoldedDecoder
 from .features import FeatureStore
-from .liif_tiles import Scale, TileInside, TileJob, code_box, tile_inside
+from .liif_tiles import Scale, TileInside, TileJob, code_box, run_together, tile_inside
 from .lod import Rect, tolerance_for
 from .resample import inside_span, render_classic, to_display_uint8
 from .tile_cache import TileCache
@@ -35,6 +35,8 @@ from .viewport import Viewport
 
 __all__ = ["RenderEngine", "RenderStep", "CancelToken", "Cancelled", "PRECISIONS"]
 
+#: Tiles refined together (one shared MLP query per refinement level) in fast mode at high zoom.
+GROUP_TILES = 8
 
 
 class CancelToken:
@@ -213,11 +215,26 @@ class RenderEngine:
     def liif_tile(self, vp: Viewport, tx: int, ty: int, precision: str,
                   cancelled: Callable[[], bool] | None = None) -> np.ndarray:
         """Final LIIF of lattice tile (tx, ty) of ``vp``: float32 (T, T, 3); valid where the view shows it."""
-        job, rect, _ = self.tile_job(vp, tx, ty, precision, cancelled)
-        out = self._blank_tile()
-        if job is not None and rect is not None:
-            self._place(out, job, job.finish(rect))
+        return self.liif_tiles(vp, [(tx, ty)], precision, cancelled)[0]
+
+    def liif_tiles(self, vp: Viewport, keys: list[tuple[int, int]], precision: str,
+                   cancelled: Callable[[], bool] | None = None) -> list[np.ndarray]:
+        """:meth:`liif_tile` of several tiles, refined together (shared MLP batches)."""
+        jobs = [self.tile_job(vp, tx, ty, precision, cancelled)[:2] for tx, ty in keys]
+        passes = [(job, job.finish_steps(rect)) for job, rect in jobs if job is not None and rect is not None]
+        values = iter(run_together(passes, self.decoder(precision), cancelled) if passes else [])
+        out = []
+        for job, rect in jobs:
+            tile = self._blank_tile()
+            if job is not None and rect is not None:
+                self._place(tile, job, next(values))
+            out.append(tile)
         return out
+
+    def _groups(self, vp: Viewport, tiles: list[tuple[int, int]], precision: str) -> list[list[tuple[int, int]]]:
+        """Tiles in runs that are refined together: GROUP_TILES in fast mode above x4, else one by one."""
+        size = GROUP_TILES if precision == "fast" and self.adaptive and min(vp.sx, vp.sy) > 4 else 1
+        return [tiles[i:i + size] for i in range(0, len(tiles), size)]
 
     # --- composing views ----------------------------------------------------------------------------
     def _lattice_tiles(self, vp: Viewport) -> list[tuple[int, int]]:
@@ -256,14 +273,14 @@ class RenderEngine:
         tiles = self._lattice_tiles(vp)
         if order == "rows":
             tiles.sort(key=lambda k: (k[1], k[0]))
-        for tx, ty in tiles:
-            tile = self.liif_tile(vp, tx, ty, precision, cancel)
-            if not cache:
-                self.tiles.pop(self._tile_key(precision, (vp.sx, vp.sy), tx, ty))
-            x0, y0 = tx * t - ox, ty * t - oy
-            cx0, cy0 = max(0, x0), max(0, y0)
-            cx1, cy1 = min(vp.width, x0 + t), min(vp.height, y0 + t)
-            yield cx0, cy0, tile[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
+        for group in self._groups(vp, tiles, precision):
+            for (tx, ty), tile in zip(group, self.liif_tiles(vp, group, precision, cancel), strict=True):
+                if not cache:
+                    self.tiles.pop(self._tile_key(precision, (vp.sx, vp.sy), tx, ty))
+                x0, y0 = tx * t - ox, ty * t - oy
+                cx0, cy0 = max(0, x0), max(0, y0)
+                cx1, cy1 = min(vp.width, x0 + t), min(vp.height, y0 + t)
+                yield cx0, cy0, tile[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
 
     def tile_count(self, vp: Viewport) -> int:
         """How many screen tiles ``iter_view_tiles`` yields for ``vp``."""
@@ -308,26 +325,33 @@ class RenderEngine:
         try:
             if all(store.has(k) for k in keys):
                 # Codes ready: a coarse pass over the whole view first (the same samples the final uses).
-                for k in missing:
-                    if cancel():
-                        return
-                    job, rect, _ = jobs[k]
-                    if job is not None and rect is not None:
-                        self._paste(canvas, vp, *k, self._place(self._blank_tile(), job, job.preview(rect)))
+                previews = [(k, *jobs[k][:2]) for k in missing]
+                previews = [(k, job, rect) for k, job, rect in previews if job is not None and rect is not None]
+                images = run_together([(job, job.preview_steps(rect)) for _, job, rect in previews],
+                                      self.decoder(precision), cancel)
+                if cancel():
+                    return
+                for (k, job, _), image in zip(previews, images, strict=True):
+                    self._paste(canvas, vp, *k, self._place(self._blank_tile(), job, image))
                 yield RenderStep(request_id, "preview", canvas.copy(), 0.1, fraction(),
                                  time.perf_counter() - start, "coarse preview")
             last_yield = time.perf_counter()
-            for done, k in enumerate(tiles, 1):
+            done = 0
+            for group in self._groups(vp, tiles, precision):
                 if cancel():
                     return
-                if k in missing:
+                for k in group:
+                    if k not in missing:
+                        continue
                     needed = [fk for fk in self.tile_feature_keys(scale, *k, precision) if not store.has(fk)]
                     for i, _ in enumerate(store.encode_iter(needed, cancel)):
                         yield RenderStep(request_id, "encoding", None, done / len(tiles), fraction(),
                                          time.perf_counter() - start, f"encoding features ({i + 1}/{len(needed)})")
                     if cancel():
                         return
-                self._paste(canvas, vp, *k, self.liif_tile(vp, *k, precision, cancel))
+                for k, tile in zip(group, self.liif_tiles(vp, group, precision, cancel), strict=True):
+                    self._paste(canvas, vp, *k, tile)
+                done += len(group)
                 now = time.perf_counter()
                 if done < len(tiles) and now - last_yield >= partial_every_s:
                     last_yield = now

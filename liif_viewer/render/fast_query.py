@@ -28,7 +28,7 @@ from ..model import LIIF
 from ..model.coords import make_coord
 from ..model.liif import INPUT_MEAN, INPUT_STD
 
-__all__ = ["FoldedDecoder", "CodeRegion", "Cancelled", "PRECISIONS"]
+__all__ = ["FoldedDecoder", "CodeRegion", "QueryPart", "Cancelled", "PRECISIONS"]
 
 PRECISIONS = ("exact", "fast")
 _EDGE_EPS = 1e-6
@@ -46,10 +46,30 @@ class CodeRegion:
     rows: int
     cols: int
     lookup: torch.Tensor | None = None  # (rows * cols,) int64: dense index → row of ``proj`` (sparse regions)
+    #: ``proj`` with one cell size's layer-1 term already added: (cell, tensor) (see ``query_parts``).
+    with_cell: tuple[tuple[float, float], torch.Tensor] | None = None
+
+
+QueryPart = tuple[CodeRegion, torch.Tensor, torch.Tensor]  # (region, norm_yx (N, 2), cell (N, 2))
 
 
 class Cancelled(Exception):
     """Raised inside a query when its cancel check says stop; no partial result is returned."""
+
+
+def _fused_linear_relu(mid: list[tuple[torch.Tensor, torch.Tensor]]) -> list[tuple[torch.Tensor, torch.Tensor]] | None:
+    """(weight (out, in), bias) pairs for ``mkldnn._linear_pointwise`` if it runs and agrees with addmm + relu_."""
+    weight_t, _ = mid[0]
+    if weight_t.device.type != "cpu" or not torch.backends.mkldnn.is_available():
+        return None
+    fused = [(w.t().contiguous(), b) for w, b in mid]
+    try:
+        probe = torch.linspace(-1, 1, 64 * weight_t.shape[0]).view(64, -1).to(weight_t.dtype)
+        got = torch.ops.mkldnn._linear_pointwise(probe, fused[0][0], fused[0][1], "relu", [], "")
+        want = torch.addmm(mid[0][1], probe, weight_t).relu_()
+    except (RuntimeError, AttributeError, NotImplementedError):
+        return None
+    return fused if torch.allclose(got.float(), want.float(), atol=1e-2, rtol=1e-2) else None
 
 
 class FoldedDecoder:
@@ -79,6 +99,9 @@ class FoldedDecoder:
         self.hidden_dtype = hidden_dtype
         self.mid = [(lin.weight.detach().t().contiguous().to(self.device, hidden_dtype),
                      lin.bias.detach().to(self.device, hidden_dtype)) for lin in linears[1:-1]]
+        #: oneDNN's fused linear + ReLU for the bf16 hidden layers on CPU (2x the addmm + relu_ pair
+        #: here, bit-identical); None where unavailable, and then addmm + relu_ is used.
+        self._fused = _fused_linear_relu(self.mid) if hidden_dtype == torch.bfloat16 else None
         self.w_out_t = linears[-1].weight.detach().float().t().contiguous().to(self.device)
         self.b_out = linears[-1].bias.detach().float().to(self.device)
         #: MLP batches and query points run so far (tests use them to prove work is skipped or stopped).
@@ -161,7 +184,22 @@ class FoldedDecoder:
 
     def _query_batch(self, region: CodeRegion, grid_hw: tuple[int, int], norm_yx: torch.Tensor,
                      cell: torch.Tensor, out: torch.Tensor) -> None:
-        h, w = grid_hw
+        self._tail(*self._layer1(region, grid_hw, norm_yx, cell), out)
+
+    def _proj_with_cell(self, region: CodeRegion, grid_hw: tuple[int, int], cell: tuple[float, float]) -> torch.Tensor:
+        """``region.proj`` plus the layer-1 term of one cell size (kept on the region for reuse)."""
+        if region.with_cell is None or region.with_cell[0] != cell:
+            grid_scale = self._grid(grid_hw)[2]
+            term = (torch.tensor([cell], device=self.device) * grid_scale) @ self.w_cell_t
+            region.with_cell = (cell, region.proj + term)
+        return region.with_cell[1]
+
+    def _layer1(self, region: CodeRegion, grid_hw: tuple[int, int], norm_yx: torch.Tensor,
+                cell: torch.Tensor, proj: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Layer 1 before its ReLU, (4, b, hidden), and the ensemble areas (4, b), for b queries.
+
+        ``proj``, when given, is the region's projection with the (uniform) cell term included.
+        """
         b = norm_yx.shape[0]
         centres_y, centres_x, grid_scale = self._grid(grid_hw)
         y, x = norm_yx[:, 0], norm_yx[:, 1]
@@ -175,17 +213,71 @@ class FoldedDecoder:
         if region.lookup is not None:
             index = region.lookup[index]
         # Layer 1, folded: per-code projection + the 4 coordinate/cell inputs.
-        h1 = region.proj.index_select(0, index)
+        h1 = (region.proj if proj is None else proj).index_select(0, index)
         h1.addmm_(rel_all, self.w_rel_t)
-        cell_term = (cell * grid_scale) @ self.w_cell_t  # (b, 256), the same for the 4 members
-        h1.view(4, b, -1).add_(cell_term)
-        act = h1.relu_().to(self.hidden_dtype)
-        for weight, bias in self.mid:
-            act = torch.addmm(bias, act, weight).relu_()
-        pred = torch.addmm(self.b_out, act.float(), self.w_out_t).view(4, b, 3)
+        h1 = h1.view(4, b, -1)
+        if proj is None:
+            h1.add_((cell * grid_scale) @ self.w_cell_t)  # (b, 256), the same for the 4 members
         areas = (rel_all[:, 0] * rel_all[:, 1]).abs_().add_(_AREA_EPS).view(4, b)
+        return h1, areas
+
+    def _tail(self, h1: torch.Tensor, areas: torch.Tensor, out: torch.Tensor) -> None:
+        """Layers 2-5 of the 4 ensemble members and their weighted sum into ``out`` (b, 3)."""
+        b = h1.shape[1]
+        act = h1.view(4 * b, -1).relu_().to(self.hidden_dtype)
+        if self._fused is not None:
+            for weight, bias in self._fused:
+                act = torch.ops.mkldnn._linear_pointwise(act, weight, bias, "relu", [], "")
+        else:
+            for weight, bias in self.mid:
+                act = torch.addmm(bias, act, weight).relu_()
+        pred = torch.addmm(self.b_out, act.float(), self.w_out_t).view(4, b, 3)
         total = areas.sum(dim=0)
         # Diagonal swap of the ensemble weights (see LIIF.query_rgb).
         weights = (areas.flip(0) / total).unsqueeze(-1)
         torch.sum(pred * weights, dim=0, out=out)
         out.mul_(INPUT_STD).add_(INPUT_MEAN)
+
+    @torch.no_grad()
+    def query_parts(self, parts: list[QueryPart], grid_hw: tuple[int, int],
+                    cancelled: Callable[[], bool] | None = None) -> list[torch.Tensor]:
+        """:meth:`query` of several (region, norm_yx, cell) parts, packed into shared MLP batches.
+
+        Many small queries (one per tile and refinement level) cost far more one by one than
+        together: each batch has a fixed overhead, and small matrices run the MLP slowly.
+        """
+        outs = [torch.empty(norm.shape[0], 3, device=self.device) for _, norm, _ in parts]
+        # Fast mode: a part whose queries share one cell size (an expanded row) adds that cell's
+        # layer-1 term to its codes' projections once, instead of to every query.
+        projs = [self._proj_with_cell(region, grid_hw, tuple(cell[0].tolist()))
+                 if self.precision == "fast" and cell.shape[0] and cell.stride(0) == 0 else None
+                 for region, _, cell in parts]
+        total = sum(norm.shape[0] for _, norm, _ in parts)
+        part, offset = 0, 0  # next query: parts[part], row offset
+        for start in range(0, total, self.batch_size):
+            if cancelled is not None and cancelled():
+                raise Cancelled
+            size = min(self.batch_size, total - start)
+            pieces = []  # (part, first row, end row) filling this batch
+            while size > 0:
+                n = parts[part][1].shape[0]
+                take = min(size, n - offset)
+                if take > 0:
+                    pieces.append((part, offset, offset + take))
+                    size -= take
+                    offset += take
+                if offset >= n:
+                    part, offset = part + 1, 0
+            firsts = [self._layer1(parts[i][0], grid_hw, parts[i][1][a:z], parts[i][2][a:z], projs[i])
+                      for i, a, z in pieces]
+            h1 = torch.cat([f[0] for f in firsts], dim=1) if len(firsts) > 1 else firsts[0][0]
+            areas = torch.cat([f[1] for f in firsts], dim=1) if len(firsts) > 1 else firsts[0][1]
+            out = torch.empty(h1.shape[1], 3, device=self.device)
+            self._tail(h1, areas, out)
+            row = 0
+            for i, a, z in pieces:
+                outs[i][a:z] = out[row:row + z - a]
+                row += z - a
+            self.batches_run += 1
+            self.queries_run += h1.shape[1]
+        return outs

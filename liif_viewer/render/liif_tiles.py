@@ -16,12 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .fast_query import CodeRegion, FoldedDecoder
+from .bands import band_spacing
+from .fast_query import CodeRegion, FoldedDecoder, QueryPart
 from .features import FeatureStore
-from .lod import DEFAULT_TOLERANCE, Rect, TileSampler, initial_stride
+from .lod import DEFAULT_TOLERANCE, Rect, Steps, TileSampler, drive, initial_stride
 from .resample import inside_span
 
-__all__ = ["TileJob", "Scale", "tile_inside", "code_box"]
+__all__ = ["TileJob", "Scale", "tile_inside", "code_box", "run_together"]
 
 Scale = tuple[float, float]  # (sx, sy): screen px per image px, horizontally and vertically
 
@@ -109,14 +110,18 @@ class TileJob:
                            for iy, ix in self.decoder.neighbour_indices(self.grid_hw, norm)])
         return self.decoder.project_sparse(feat, r0, c0, local)
 
-    def _evaluate(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    def request_part(self, rows: np.ndarray, cols: np.ndarray) -> QueryPart:
+        """The decoder query (region, coordinates, cell) for pixels (rows, cols) of the inside region."""
         if self._region is None:
             self._region = self._make_region()
         h, w = self.grid_hw
         norm = self._norm(self.inside.ys[rows], self.inside.xs[cols])
         cell = torch.tensor([[2.0 / (h * self.scale[1]), 2.0 / (w * self.scale[0])]], device=self.decoder.device)
-        rgb = self.decoder.query(self._region, self.grid_hw, norm, cell.expand(norm.shape[0], 2),
-                                 cancelled=self.cancelled)
+        return self._region, norm, cell.expand(norm.shape[0], 2)
+
+    def _evaluate(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        region, norm, cell = self.request_part(rows, cols)
+        rgb = self.decoder.query(region, self.grid_hw, norm, cell, cancelled=self.cancelled)
         return rgb.clamp_(0, 1).cpu().numpy()
 
     def covers(self, rect: Rect) -> bool:
@@ -132,8 +137,8 @@ class TileJob:
         if rect != self._rect:
             self._rect, self._region = rect, None
 
-    def preview(self, rect: Rect | None = None, image: bool = True) -> np.ndarray | None:
-        """Coarse pass over ``rect``, bilinearly filled: float32 (h, w, 3) (zero outside ``rect``)."""
+    def preview_steps(self, rect: Rect | None = None, image: bool = True) -> Steps[np.ndarray | None]:
+        """Coarse pass over ``rect``, interpolated: float32 (h, w, 3) (zero outside ``rect``)."""
         rect = rect or self.full_rect()
         self._coarse_rect = rect
         self._use_rect(rect)
@@ -143,9 +148,10 @@ class TileJob:
         # coordinate k + 0.5): the output has kinks there and is smooth in between.
         rows = np.flatnonzero(np.diff(np.floor(self.inside.ys - 0.5)))
         cols = np.flatnonzero(np.diff(np.floor(self.inside.xs - 0.5)))
-        return self.sampler.coarse(self.stride, rect, rows, cols, preview=image)
+        spacing = band_spacing(min(self.scale))
+        return (yield from self.sampler.bands_steps(spacing, rect, rows, cols, preview=image))
 
-    def finish(self, rect: Rect | None = None) -> np.ndarray:
+    def finish_steps(self, rect: Rect | None = None) -> Steps[np.ndarray]:
         """Final values over ``rect``: every pixel, or adaptive refinement in fast mode at high zoom."""
         rect = rect or self.full_rect()
         if self.covers(rect):
@@ -153,13 +159,22 @@ class TileJob:
         self._use_rect(rect)
         if self.refines:
             if self._coarse_rect != rect:
-                self.preview(rect, image=False)
-            self.sampler.adaptive(self.tolerance, rect)
+                yield from self.preview_steps(rect, image=False)
+            # The centre checks are the only look inside a cell: they use half the tolerance.
+            yield from self.sampler.refine_steps(self.tolerance, check=self.tolerance / 2)
         else:
             self.sampler.full(rect)
         self._done.append(rect)
         self._region = self._rect = None  # projections can be large; recomputed if this tile is extended
         return self.sampler.values
+
+    def preview(self, rect: Rect | None = None, image: bool = True) -> np.ndarray | None:
+        """:meth:`preview_steps`, evaluated for this tile alone."""
+        return drive(self.preview_steps(rect, image), self._evaluate)
+
+    def finish(self, rect: Rect | None = None) -> np.ndarray:
+        """:meth:`finish_steps`, evaluated for this tile alone."""
+        return drive(self.finish_steps(rect), self._evaluate)
 
     @property
     def evaluated(self) -> int:
@@ -170,3 +185,32 @@ class TileJob:
     def nbytes(self) -> int:
         """Memory held by the tile's values and mask (for the tile cache's budget)."""
         return self.sampler.values.nbytes + self.sampler.known.nbytes
+
+
+def run_together(passes: list[tuple[TileJob, Steps[np.ndarray | None]]], decoder: FoldedDecoder,
+                 cancelled: Callable[[], bool] | None = None) -> list[np.ndarray | None]:
+    """Run the passes of several tiles in step, one shared decoder query per round; their results.
+
+    Each round gathers every tile's pending request into :meth:`FoldedDecoder.query_parts`, so
+    small refinement levels of many tiles fill the MLP's batches together.
+    """
+    results: list[np.ndarray | None] = [None] * len(passes)
+    pending: list[tuple[int, tuple[np.ndarray, np.ndarray]]] = []
+
+    def advance(i: int, answer: np.ndarray | None) -> None:
+        try:
+            steps = passes[i][1]
+            pending.append((i, next(steps) if answer is None else steps.send(answer)))
+        except StopIteration as stop:
+            results[i] = stop.value
+
+    for i in range(len(passes)):
+        advance(i, None)
+    while pending:
+        current, pending[:] = list(pending), []
+        parts = [passes[i][0].request_part(*request) for i, request in current]
+        grid_hw = passes[current[0][0]][0].grid_hw
+        outs = decoder.query_parts(parts, grid_hw, cancelled)
+        for (i, _), rgb in zip(current, outs, strict=True):
+            advance(i, rgb.clamp_(0, 1).cpu().numpy())
+    return results

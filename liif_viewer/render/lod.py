@@ -1,26 +1,38 @@
 """Adaptive level of detail: evaluate LIIF where the image needs it, interpolate where it is smooth.
 
-A screen tile is sampled on a coarse grid (stride ``S``) whose first and last rows
-and columns are always evaluated, cutting it into blocks whose four corners are
-known. Each refinement step evaluates the midpoints of the active blocks' edges
-and centre and compares them with the bilinear prediction from the corners:
-blocks that deviate by more than ``tolerance`` split into four active children;
-the others stop, and their children become leaves filled bilinearly from their
-evaluated corners. Blocks never leave the tile's inside region (the pixels whose
-centres lie in the image), so nothing is extrapolated.
+Fast mode above x4 samples a tile in two passes (:meth:`TileSampler.bands_steps`,
+:meth:`TileSampler.refine_steps`):
 
-At high zoom a latent cell spans many screen pixels and LIIF is smooth at screen
-scale, so most blocks stop early; near edges they refine down to single pixels.
+1. *Band samples.* Between two of LIIF's kinks (code centres) the output is smooth,
+   so each axis is cut into bands at the kinks and sampled at both ends of every
+   band and at most ``spacing`` pixels apart in between (:mod:`.bands`). The grid
+   of those rows x columns is evaluated and interpolated cubically within bands.
+2. *Checks and refinement.* Each cell of that grid (between neighbouring samples)
+   has its centre evaluated. Where the cubic value there is off, the cell and its
+   neighbours (whose cubic stencils reach into it) are refined as quadtree blocks:
+   the midpoints of a block's edges and its centre are evaluated and compared with
+   the bilinear prediction from its corners; blocks that deviate by more than the
+   tolerance split in four, the others are filled bilinearly.
+
+Blocks never leave the tile's inside region (pixels whose centres lie in the
+image) and every band's end pixels are evaluated, so nothing is extrapolated.
+The passes are generators of evaluation requests, so that many tiles can share
+one batched MLP query (see :func:`drive`). The older single-pass quadtree over a
+stride grid (:meth:`TileSampler.coarse` + :meth:`TileSampler.adaptive`) remains for
+callers that want it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from typing import TypeVar
 
 import numpy as np
 
-__all__ = ["TileSampler", "initial_stride", "tolerance_for", "DEFAULT_TOLERANCE", "Rect"]
+from .bands import band_samples, cubic_matrix, segments, separable
+
+__all__ = ["TileSampler", "Steps", "drive", "initial_stride", "tolerance_for", "DEFAULT_TOLERANCE", "Rect"]
 
 #: Largest midpoint deviation (RGB in [0, 1]) a block may show and still be interpolated.
 DEFAULT_TOLERANCE = 0.5 / 255
@@ -35,6 +47,19 @@ def tolerance_for(scale: float) -> float:
 
 Evaluate = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (rows, cols) int arrays → (N, 3) float32
 Rect = tuple[int, int, int, int]  # rows [r0, r1) x cols [c0, c1)
+T = TypeVar("T")
+#: A pass as a generator: yields (rows, cols) to evaluate, is sent their (N, 3) values, returns T.
+Steps = Generator[tuple[np.ndarray, np.ndarray], np.ndarray, T]
+
+
+def drive(steps: Steps[T], evaluate: Evaluate) -> T:
+    """Run a pass to its end, answering each of its requests with ``evaluate``."""
+    try:
+        request = next(steps)
+        while True:
+            request = steps.send(evaluate(*request))
+    except StopIteration as stop:
+        return stop.value
 
 
 def initial_stride(scale: float, adaptive: bool) -> int:
@@ -77,15 +102,18 @@ class TileSampler:
         self._rows = np.zeros(0, np.int64)
         self._cols = np.zeros(0, np.int64)
 
-    def _eval(self, rows: np.ndarray, cols: np.ndarray) -> None:
+    def _eval_steps(self, rows: np.ndarray, cols: np.ndarray) -> Steps[None]:
         keep = ~self.known[rows, cols]
         rows, cols = rows[keep], cols[keep]
         if rows.size:
             flat = np.unique(rows * self.width + cols)
             rows, cols = flat // self.width, flat % self.width
-            self.values[rows, cols] = self.evaluate(rows, cols)
+            self.values[rows, cols] = yield rows, cols
             self.known[rows, cols] = True
             self.evaluated += rows.size
+
+    def _eval(self, rows: np.ndarray, cols: np.ndarray) -> None:
+        drive(self._eval_steps(rows, cols), self.evaluate)
 
     # --- passes -------------------------------------------------------------------------------------
     def coarse(self, stride: int, rect: Rect | None = None, row_breaks: np.ndarray | None = None,
@@ -111,6 +139,70 @@ class TileSampler:
         out[r0:r1, c0:c1] = by_row[lo_r] * (1 - w_r)[:, None, None] + by_row[hi_r] * w_r[:, None, None]
         return out
 
+    def bands_steps(self, spacing: int, rect: Rect | None = None, row_breaks: np.ndarray | None = None,
+                    col_breaks: np.ndarray | None = None, preview: bool = True) -> Steps[np.ndarray | None]:
+        """Evaluate the band samples of ``rect`` (see :mod:`.bands`) and interpolate them cubically.
+
+        ``row_breaks``/``col_breaks`` are the kinks (p: between p and p + 1). The interpolation is
+        kept for :meth:`refine_steps`; returned (full size, zero outside ``rect``) when ``preview``.
+        """
+        r0, r1, c0, c1 = rect or (0, self.height, 0, self.width)
+        rows, row_bands = band_samples(r0, r1, row_breaks, spacing)
+        cols, col_bands = band_samples(c0, c1, col_breaks, spacing)
+        rr, cc = np.meshgrid(rows, cols, indexing="ij")
+        yield from self._eval_steps(rr.ravel(), cc.ravel())
+        grid = self.values[np.ix_(rows, cols)]  # (R, C, 3)
+        smooth = separable(cubic_matrix(r0, r1, rows, row_bands), grid, cubic_matrix(c0, c1, cols, col_bands))
+        self._band_state = ((r0, r1, c0, c1), segments(rows, row_bands), segments(cols, col_bands), smooth)
+        if not preview:
+            return None
+        out = np.zeros_like(self.values)
+        out[r0:r1, c0:c1] = smooth
+        return out
+
+    def bands(self, spacing: int, rect: Rect | None = None, row_breaks: np.ndarray | None = None,
+              col_breaks: np.ndarray | None = None, preview: bool = True) -> np.ndarray | None:
+        """:meth:`bands_steps`, evaluated here."""
+        return drive(self.bands_steps(spacing, rect, row_breaks, col_breaks, preview), self.evaluate)
+
+    def refine_steps(self, tolerance: float = DEFAULT_TOLERANCE, check: float | None = None) -> Steps[np.ndarray]:
+        """Check the last band interpolation at each cell's centre; refine around cells that miss.
+
+        A cell lies between neighbouring band samples in both axes. Where its centre's cubic
+        value is off by more than ``check`` (default ``tolerance``), the cell and its neighbours
+        are refined as quadtree blocks to ``tolerance``. Elsewhere the cubic interpolation
+        stands. Evaluated pixels always keep their evaluated values.
+        """
+        (r0, r1, c0, c1), row_seg, col_seg, smooth = self._band_state
+        ri, ci = np.meshgrid(np.arange(len(row_seg)), np.arange(len(col_seg)), indexing="ij")
+        cells = np.concatenate([row_seg[ri], col_seg[ci]], axis=2)  # (I, J, 4): a, b, c, d
+        a, b, c, d = np.moveaxis(cells, 2, 0)
+        inner = (b - a > 1) | (d - c > 1)  # cells with pixels that are not samples
+        m, n = (a + b) // 2, (c + d) // 2
+        yield from self._eval_steps(m[inner], n[inner])
+        deviation = np.abs(self.values[m, n] - smooth[m - r0, n - c0]).max(axis=2)
+        missed = inner & (deviation > (tolerance if check is None else check))
+        # Cubic stencils reach one cell further: next to a missed cell, trust only bilinear + checks.
+        near = np.zeros((len(row_seg) + 2, len(col_seg) + 2), bool)
+        for dy in range(3):
+            for dx in range(3):
+                near[dy:dy + len(row_seg), dx:dx + len(col_seg)] |= missed
+        near = near[1:-1, 1:-1] & inner
+        region, known = self.values[r0:r1, c0:c1], self.known[r0:r1, c0:c1]
+        region[~known] = smooth[~known]
+        active = cells[near]
+        leaves = []
+        while len(active):
+            active, done = yield from self._refine_steps(active, tolerance)
+            leaves.append(done)
+        if leaves:
+            self._fill(np.concatenate(leaves))
+        return self.values
+
+    def refine_cells(self, tolerance: float = DEFAULT_TOLERANCE, check: float | None = None) -> np.ndarray:
+        """:meth:`refine_steps`, evaluated here."""
+        return drive(self.refine_steps(tolerance, check), self.evaluate)
+
     def full(self, rect: Rect | None = None) -> np.ndarray:
         """Evaluate every pixel of ``rect`` (exact mode, or low zoom)."""
         r0, r1, c0, c1 = rect or (0, self.height, 0, self.width)
@@ -131,17 +223,18 @@ class TileSampler:
         active = np.stack([a.ravel(), b.ravel(), c.ravel(), d.ravel()], axis=1)
         leaves = []
         while len(active):
-            active, done = self._refine(active, tolerance)
+            active, done = drive(self._refine_steps(active, tolerance), self.evaluate)
             leaves.append(done)
         self._fill(np.concatenate(leaves))
         return self.values
 
-    def _refine(self, blocks: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    def _refine_steps(self, blocks: np.ndarray, tolerance: float) -> Steps[tuple[np.ndarray, np.ndarray]]:
+        """One quadtree level: evaluate the blocks' 5 check points; return (children to refine, leaves)."""
         a, b, c, d = blocks.T
         m, n = (a + b) // 2, (c + d) // 2
         pts_r = np.stack([m, m, a, b, m], axis=1)
         pts_c = np.stack([c, d, n, n, n], axis=1)
-        self._eval(pts_r.ravel(), pts_c.ravel())
+        yield from self._eval_steps(pts_r.ravel(), pts_c.ravel())
         ty = (pts_r - a[:, None]) / np.maximum(b - a, 1)[:, None]
         tx = (pts_c - c[:, None]) / np.maximum(d - c, 1)[:, None]
         v = self.values
