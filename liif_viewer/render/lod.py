@@ -36,13 +36,14 @@ __all__ = ["TileSampler", "Steps", "drive", "initial_stride", "tolerance_for", "
 
 #: Largest midpoint deviation (RGB in [0, 1]) a block may show and still be interpolated.
 DEFAULT_TOLERANCE = 0.5 / 255
-#: From this zoom on, LIIF is smooth enough at screen scale that twice the tolerance keeps the
-#: same error bound (measured: <= 1.7 levels max at x16-x64, >= 66 dB; docs/performance.md).
-HIGH_ZOOM = 16.0
+#: From this zoom on, twice the tolerance keeps fast mode within its error bound. Measured on a
+#: 1920x1080 view of the sample photo (docs/performance.md): with 1 level, max error 2.6 levels at
+#: x16, 2.3 at x20, 1.7 at x24, 1.4 at x30, 1.2 at x64; with 0.5 level, <= 1.5 from x8 to x24.
+HIGH_ZOOM = 28.0
 
 
 def tolerance_for(scale: float) -> float:
-    """Refinement tolerance for a zoom: 0.5 levels of 8-bit below x16, 1 level from x16 on."""
+    """Refinement tolerance for a zoom: 0.5 levels of 8-bit below x28, 1 level from x28 on."""
     return DEFAULT_TOLERANCE * (2.0 if scale >= HIGH_ZOOM else 1.0)
 
 Evaluate = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (rows, cols) int arrays → (N, 3) float32
@@ -188,8 +189,7 @@ class TileSampler:
             for dx in range(3):
                 near[dy:dy + len(row_seg), dx:dx + len(col_seg)] |= missed
         near = near[1:-1, 1:-1] & inner
-        region, known = self.values[r0:r1, c0:c1], self.known[r0:r1, c0:c1]
-        region[~known] = smooth[~known]
+        np.copyto(self.values[r0:r1, c0:c1], smooth, where=~self.known[r0:r1, c0:c1, None])
         active = cells[near]
         leaves = []
         while len(active):
@@ -261,22 +261,22 @@ class TileSampler:
 
     def _fill(self, leaves: np.ndarray) -> None:
         """Bilinear fill of every leaf's not-yet-evaluated pixels from its four evaluated corners."""
-        width = self.width
-        flat_v = self.values.reshape(-1, 3)
-        flat_known = self.known.ravel()
-        heights, widths = leaves[:, 1] - leaves[:, 0], leaves[:, 3] - leaves[:, 2]
-        for hh, ww in set(zip(heights.tolist(), widths.tolist(), strict=True)):
-            if hh <= 1 and ww <= 1:
-                continue
-            a, b, c, d = leaves[(heights == hh) & (widths == ww)].T
-            offsets = (np.arange(hh + 1)[:, None] * width + np.arange(ww + 1)[None, :]).ravel()  # (P,)
-            targets = (a * width + c)[:, None] + offsets[None, :]  # (K, P) flat pixel indices
-            leaf, pos = np.nonzero(~flat_known[targets])
-            if not leaf.size:
-                continue
-            wy = (pos // (ww + 1) / max(hh, 1)).astype(np.float32)[:, None]
-            wx = (pos % (ww + 1) / max(ww, 1)).astype(np.float32)[:, None]
-            a, b, c, d = a[leaf], b[leaf], c[leaf], d[leaf]
-            top = flat_v[a * width + c] * (1 - wx) + flat_v[a * width + d] * wx
-            bottom = flat_v[b * width + c] * (1 - wx) + flat_v[b * width + d] * wx
-            flat_v[targets[leaf, pos]] = top * (1 - wy) + bottom * wy
+        leaves = leaves[(leaves[:, 1] - leaves[:, 0] > 1) | (leaves[:, 3] - leaves[:, 2] > 1)]
+        if not len(leaves):
+            return
+        a, b, c, d = leaves.T
+        hh, ww = b - a, d - c
+        sizes = (hh + 1) * (ww + 1)
+        leaf = np.repeat(np.arange(len(leaves)), sizes)  # every pixel of every leaf (edges shared)
+        pos = np.arange(len(leaf)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        dy, dx = pos // (ww + 1)[leaf], pos % (ww + 1)[leaf]
+        a, b, c, d = a[leaf], b[leaf], c[leaf], d[leaf]
+        rows, cols = a + dy, c + dx
+        todo = ~self.known[rows, cols]
+        a, b, c, d, rows, cols = a[todo], b[todo], c[todo], d[todo], rows[todo], cols[todo]
+        wy = ((rows - a) / np.maximum(b - a, 1)).astype(np.float32)[:, None]
+        wx = ((cols - c) / np.maximum(d - c, 1)).astype(np.float32)[:, None]
+        v = self.values
+        top = v[a, c] * (1 - wx) + v[a, d] * wx
+        bottom = v[b, c] * (1 - wx) + v[b, d] * wx
+        v[rows, cols] = top * (1 - wy) + bottom * wy
