@@ -122,3 +122,21 @@ def test_outside_the_image_is_background(engine):
     vp = Viewport(-100.0, -100.0, 2.0, 40, 40)
     assert np.all(engine.render_liif_sync(vp, "exact") == np.float32(BG))
     assert np.all(engine.render_classic(vp, "bilinear") == np.float32(BG))
+
+
+def test_tiles_refined_together_equal_tiles_refined_alone(model, sample_rgb):
+    """Fast mode at high zoom refines tiles in groups with shared batches: same pixels as one by one."""
+    vp = Viewport(230.0, 150.0, 30.0, 300, 200)
+    together, alone = RenderEngine(model, screen_tile=64), RenderEngine(model, screen_tile=64)
+    for engine in (together, alone):
+        engine.set_image(sample_rgb)
+    a = together.render_liif_sync(vp, "fast")
+    t = alone.screen_tile
+    ox, oy = vp.origin_lattice
+    b = np.empty_like(a)
+    for tx, ty in alone._lattice_tiles(vp):  # one tile per call
+        tile = alone.liif_tile(vp, tx, ty, "fast")
+        x0, y0 = tx * t - ox, ty * t - oy
+        cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(vp.width, x0 + t), min(vp.height, y0 + t)
+        b[cy0:cy1, cx0:cx1] = tile[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
+    assert np.abs(a - b).max() * 255 < 0.05

@@ -109,3 +109,27 @@ def test_cancel_stops_before_the_next_batch(model, reference_cases):
     with pytest.raises(Cancelled):
         dec.query(_dense_region(dec, feat), feat.shape[-2:], coord, cell, cancelled=lambda: dec.batches_run >= 3)
     assert dec.batches_run == 3  # 36 batches were due; none ran after the cancel
+
+
+@pytest.mark.parametrize("precision", ["exact", "fast"])
+def test_query_parts_equal_separate_queries(model, sample_rgb, precision):
+    """Parts of different regions and sizes packed into shared batches give each part's own answer."""
+    rgb = torch.from_numpy(np.ascontiguousarray(sample_rgb[100:140, 150:200])).permute(2, 0, 1)
+    with torch.no_grad():
+        feat = model.encode(rgb)[0]
+    h, w = feat.shape[-2:]
+    dec = FoldedDecoder(model, precision, batch_size=256)
+    padded = F.pad(feat, (1, 1, 1, 1))
+    regions = [dec.project_region(padded[:, 0:22, 0:27], 0, 0), dec.project_region(padded, 0, 0),
+               dec.project_region(padded[:, 15:42, 20:52], 15, 20)]
+    g = torch.Generator().manual_seed(3)
+    parts = []
+    for n, (y0, y1, x0, x1) in zip((700, 5, 300), ((0, 18, 0, 23), (0, 40, 0, 50), (17, 38, 22, 48)), strict=True):
+        ys = (y0 + torch.rand(n, generator=g) * (y1 - y0)) / h * 2 - 1
+        xs = (x0 + torch.rand(n, generator=g) * (x1 - x0)) / w * 2 - 1
+        cell = torch.tensor([[2 / (h * 7.0), 2 / (w * 7.0)]]).expand(n, 2)
+        parts.append((torch.stack([ys, xs], -1), cell))
+    together = dec.query_parts([(r, c, cl) for r, (c, cl) in zip(regions, parts, strict=True)], (h, w))
+    for region, (coord, cell), got in zip(regions, parts, together, strict=True):
+        alone = dec.query(region, (h, w), coord, cell.contiguous())
+        assert (got - alone).abs().max().item() <= (1e-6 if precision == "exact" else 2e-3)
