@@ -76,14 +76,16 @@ class FoldedDecoder:
     """LIIF's decoder (unfold + local ensemble + cell decode + MLP) for one model, precision and device."""
 
     def __init__(self, model: LIIF, precision: str = "exact", device: torch.device | str = "cpu",
-                 batch_size: int = 1024) -> None:
+                 batch_size: int | None = None) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
         if not (model.local_ensemble and model.feat_unfold and model.cell_decode):
             raise ValueError("the fast decoder needs local_ensemble, feat_unfold and cell_decode")
         self.device = torch.device(device)
         self.precision = precision
-        self.batch_size = batch_size
+        #: Queries per MLP batch: 1024 was fastest on the CPU (docs/performance.md); a GPU needs far
+        #: more work per launch.
+        self.batch_size = batch_size or (1024 if self.device.type == "cpu" else 65536)
         linears = model.imnet.linears
         w1, b1 = linears[0].weight.detach().float(), linears[0].bias.detach().float()
         n_code = w1.shape[1] - 4

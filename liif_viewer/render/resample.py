@@ -40,8 +40,15 @@ def inside_span(origin: int, count: int, scale: float, size: int) -> tuple[int, 
 
 
 def to_display_uint8(rgb: np.ndarray) -> np.ndarray:
-    """Float RGB in [0, 1] → uint8 for display (rounded, clamped)."""
-    return np.floor(np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    """Float RGB in [0, 1] → uint8 for display (rounded, clamped): floor(x * 255 + 0.5).
+
+    NumPy, in place on one temporary (not torch: it runs in the viewer's classic-pane thread,
+    and torch's OpenMP teams in several threads of a 2-core machine slow each other down).
+    """
+    out = np.clip(rgb, 0.0, 1.0, dtype=np.float32)
+    out *= 255.0
+    out += 0.5
+    return out.astype(np.uint8)  # truncation = floor for x >= 0
 
 
 def render_classic(image_u8: np.ndarray, vp: Viewport, method: str = "bilinear",
