@@ -78,12 +78,17 @@ def export_metadata(request: ExportRequest, source: str, model_sha256: str) -> d
     }
 
 
+#: Exports check fast mode's interpolation twice as strictly as the screen (see RenderEngine.check_fraction).
+EXPORT_CHECK_FRACTION = 0.25
+
+
 class ExportJob:
     """Renders one export into ``rgb8`` (uint8, H x W x 3); ``run`` yields progress and can be cancelled."""
 
     def __init__(self, engine: RenderEngine, request: ExportRequest) -> None:
         self.engine = engine
         self.request = request
+        engine.check_fraction = EXPORT_CHECK_FRACTION
         width, height = request.size
         self.rgb8 = np.empty((height, width, 3), np.uint8)
 

@@ -62,7 +62,7 @@ class TileJob:
 
     def __init__(self, inside: TileInside, scale: Scale, decoder: FoldedDecoder, store: FeatureStore,
                  cancelled: Callable[[], bool] | None = None, adaptive: bool = False,
-                 tolerance: float = DEFAULT_TOLERANCE) -> None:
+                 tolerance: float = DEFAULT_TOLERANCE, check: float | None = None) -> None:
         self.inside = inside
         self.scale = scale
         self.decoder = decoder
@@ -70,6 +70,8 @@ class TileJob:
         self.cancelled = cancelled
         self.adaptive = adaptive
         self.tolerance = tolerance
+        #: the cell-centre check's limit; half the tolerance by default (it is the only look inside a cell)
+        self.check = tolerance / 2 if check is None else check
         self.grid_hw = (store.height, store.width)
         self._region: CodeRegion | None = None
         self._rect: Rect | None = None  # the rect being evaluated; the projected region covers it
@@ -160,8 +162,7 @@ class TileJob:
         if self.refines:
             if self._coarse_rect != rect:
                 yield from self.preview_steps(rect, image=False)
-            # The centre checks are the only look inside a cell: they use half the tolerance.
-            yield from self.sampler.refine_steps(self.tolerance, check=self.tolerance / 2)
+            yield from self.sampler.refine_steps(self.tolerance, check=self.check)
         else:
             self.sampler.full(rect)
         self._done.append(rect)
