@@ -91,6 +91,10 @@ class RenderEngine:
         self.background = background
         #: fast mode refines adaptively at high zoom (see .lod); False evaluates every pixel.
         self.adaptive = True
+        #: adaptive refinement applies above this zoom. On a GPU the MLP is cheap and the refinement's
+        #: per-tile CPU work is not: on an H200 it was 1.9x slower than every pixel at x8 and 1.07x
+        #: faster at x30 (docs/performance.md), so there it starts at x28.
+        self.adaptive_min_zoom = 4.0 if self.device.type == "cpu" else 28.0
         #: fast mode's refinement tolerance (RGB units in [0, 1]); None chooses it from the zoom.
         self.tolerance: float | None = None
         #: fast mode's cell-centre check as a fraction of the tolerance: 0.5 on screen; exports use
@@ -164,12 +168,16 @@ class RenderEngine:
         r0, r1, c0, c1 = code_box(inside.ys, inside.xs, width, height)
         return self.features(precision).tiles_for(r0 - 1, r1 + 2, c0 - 1, c1 + 2)
 
+    def _adaptive(self, precision: str, scale: Scale) -> bool:
+        """Whether fast mode refines adaptively at ``scale`` (else it evaluates every pixel)."""
+        return precision == "fast" and self.adaptive and min(scale) > self.adaptive_min_zoom
+
     def tolerance_at(self, scale: Scale) -> float:
         """The refinement tolerance fast mode uses at ``scale``."""
         return self.tolerance if self.tolerance is not None else tolerance_for(min(scale))
 
     def _tile_key(self, precision: str, scale: Scale, tx: int, ty: int) -> tuple[object, ...]:
-        adaptive = precision == "fast" and self.adaptive
+        adaptive = self._adaptive(precision, scale)
         tolerance = (self.tolerance_at(scale), self.check_fraction) if adaptive else 0.0
         return (self.image_id, precision, tolerance, scale, tx, ty)
 
@@ -179,7 +187,7 @@ class RenderEngine:
         if inside is None:
             return None
         return TileJob(inside, scale, self.decoder(precision), self.features(precision), cancelled,
-                       adaptive=precision == "fast" and self.adaptive, tolerance=self.tolerance_at(scale),
+                       adaptive=self._adaptive(precision, scale), tolerance=self.tolerance_at(scale),
                        check=self.tolerance_at(scale) * self.check_fraction)
 
     def _blank_tile(self) -> np.ndarray:
@@ -238,7 +246,7 @@ class RenderEngine:
 
     def _groups(self, vp: Viewport, tiles: list[tuple[int, int]], precision: str) -> list[list[tuple[int, int]]]:
         """Tiles in runs that are refined together: GROUP_TILES in fast mode above x4, else one by one."""
-        size = GROUP_TILES if precision == "fast" and self.adaptive and min(vp.sx, vp.sy) > 4 else 1
+        size = GROUP_TILES if self._adaptive(precision, (vp.sx, vp.sy)) else 1
         return [tiles[i:i + size] for i in range(0, len(tiles), size)]
 
     # --- composing views ----------------------------------------------------------------------------
