@@ -142,16 +142,18 @@ class TileJob:
     def preview_steps(self, rect: Rect | None = None, image: bool = True) -> Steps[np.ndarray | None]:
         """Coarse pass over ``rect``, interpolated: float32 (h, w, 3) (zero outside ``rect``)."""
         rect = rect or self.full_rect()
-        self._coarse_rect = rect
         self._use_rect(rect)
         if not self.refines:
-            return self.sampler.coarse(self.stride, rect, preview=image)
-        # LIIF's local ensemble switches codes where a query crosses a code centre (image
-        # coordinate k + 0.5): the output has kinks there and is smooth in between.
-        rows = np.flatnonzero(np.diff(np.floor(self.inside.ys - 0.5)))
-        cols = np.flatnonzero(np.diff(np.floor(self.inside.xs - 0.5)))
-        spacing = band_spacing(min(self.scale))
-        return (yield from self.sampler.bands_steps(spacing, rect, rows, cols, preview=image))
+            out = self.sampler.coarse(self.stride, rect, preview=image)
+        else:
+            # LIIF's local ensemble switches codes where a query crosses a code centre (image
+            # coordinate k + 0.5): the output has kinks there and is smooth in between.
+            rows = np.flatnonzero(np.diff(np.floor(self.inside.ys - 0.5)))
+            cols = np.flatnonzero(np.diff(np.floor(self.inside.xs - 0.5)))
+            spacing = band_spacing(min(self.scale))
+            out = yield from self.sampler.bands_steps(spacing, rect, rows, cols, preview=image)
+        self._coarse_rect = rect  # only once complete: a cancelled pass is redone, not trusted
+        return out
 
     def finish_steps(self, rect: Rect | None = None) -> Steps[np.ndarray]:
         """Final values over ``rect``: every pixel, or adaptive refinement in fast mode at high zoom."""

@@ -140,3 +140,27 @@ def test_tiles_refined_together_equal_tiles_refined_alone(model, sample_rgb):
         cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(vp.width, x0 + t), min(vp.height, y0 + t)
         b[cy0:cy1, cx0:cx1] = tile[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
     assert np.abs(a - b).max() * 255 < 0.05
+
+
+def test_a_cancelled_deep_zoom_render_resumes_to_the_same_image(model, sample_rgb):
+    """Cancelling fast mode mid-pass leaves cached tiles that finish exactly like fresh ones."""
+    vp = Viewport(230.0, 150.0, 30.0, 300, 200)
+    fresh = RenderEngine(model, screen_tile=64)
+    fresh.set_image(sample_rgb)
+    expected = fresh.render_liif_sync(vp, "fast")
+    for stop_after in (1, 3, 6):  # during the band samples, the checks, the refinement
+        interrupted = RenderEngine(model, screen_tile=64)
+        interrupted.set_image(sample_rgb)
+        x, y, w, h = vp.image_rect()
+        interrupted.features().region(int(y) - 2, int(y + h) + 3, int(x) - 2, int(x + w) + 3)  # codes first
+        decoder = interrupted.decoder("fast")
+        token, start = CancelToken(), decoder.batches_run
+
+        def cancel(token=token, start=start, stop_after=stop_after, decoder=decoder) -> bool:
+            if decoder.batches_run - start >= stop_after:
+                token.cancel()
+            return token.cancelled
+
+        steps = list(interrupted.render_liif(vp, "fast", cancel=cancel))
+        assert not steps[-1].final, stop_after
+        np.testing.assert_array_equal(interrupted.render_liif_sync(vp, "fast"), expected)
