@@ -101,6 +101,8 @@ class TileSampler:
         self.known = np.zeros((height, width), bool)
         self.evaluated = 0
         self._rows = np.zeros(0, np.int64)
+        #: rect, row and column segments, and cubic interpolation of the last band pass
+        self._band_state: tuple[Rect, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._cols = np.zeros(0, np.int64)
 
     def _eval_steps(self, rows: np.ndarray, cols: np.ndarray) -> Steps[None]:
@@ -174,6 +176,8 @@ class TileSampler:
         are refined as quadtree blocks to ``tolerance``. Elsewhere the cubic interpolation
         stands. Evaluated pixels always keep their evaluated values.
         """
+        if self._band_state is None:
+            raise RuntimeError("refine_steps needs a complete bands pass over the same rect first")
         (r0, r1, c0, c1), row_seg, col_seg, smooth = self._band_state
         ri, ci = np.meshgrid(np.arange(len(row_seg)), np.arange(len(col_seg)), indexing="ij")
         cells = np.concatenate([row_seg[ri], col_seg[ci]], axis=2)  # (I, J, 4): a, b, c, d
@@ -197,6 +201,7 @@ class TileSampler:
             leaves.append(done)
         if leaves:
             self._fill(np.concatenate(leaves))
+        self._band_state = None  # the interpolation (as big as the values) is not needed any more
         return self.values
 
     def refine_cells(self, tolerance: float = DEFAULT_TOLERANCE, check: float | None = None) -> np.ndarray:
