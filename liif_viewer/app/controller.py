@@ -135,11 +135,15 @@ class RenderController(QObject):
 
     def request_classic(self) -> None:
         """Render the visible classic panes of the current view."""
-        sources = tuple(s for s in CLASSIC_METHODS if s in self.area.visible_sources())
-        if self.doc is None or not sources:
+        visible = self.area.visible_sources()
+        sources = tuple(s for s in CLASSIC_METHODS if s in visible)
+        # Until the model is ready the LIIF pane shows a classic stand-in rather than nothing.
+        standin = self.liif_available is None and self.liif_request is None and "liif" in visible
+        if self.doc is None or not (sources or standin):
             return
         self._classic_id = next(self._request_ids)
-        self.classic.request(ClassicRequest(self._classic_id, self.doc.image_id, self.state.viewport, sources))
+        self.classic.request(ClassicRequest(self._classic_id, self.doc.image_id, self.state.viewport, sources,
+                                            standin))
 
     def request_liif(self) -> None:
         """Render the LIIF pane of the current view (the newest request wins)."""
@@ -159,7 +163,8 @@ class RenderController(QObject):
         self.view_changed()
 
     def _on_classic(self, image: PaneImage) -> None:
-        if image.request_id != self._classic_id:
+        late_standin = image.source == "liif" and (self.liif_available is not None or self.liif_request is not None)
+        if image.request_id != self._classic_id or late_standin:
             self.stale_dropped += 1
             return
         self.store.set_image(image)

@@ -75,12 +75,17 @@ class SetImage:
 # --- requests (the newest wins; older pending ones are dropped unstarted) -------------------------------
 @dataclass(frozen=True)
 class ClassicRequest:
-    """Render ``sources`` (keys of CLASSIC_METHODS) of image ``image_id`` for ``viewport``."""
+    """Render ``sources`` (keys of CLASSIC_METHODS) of image ``image_id`` for ``viewport``.
+
+    ``liif_standin`` also renders a provisional (non-final) image for the LIIF pane, shown while
+    the model is still loading: bilinear, or area-averaged below 1:1.
+    """
 
     request_id: int
     image_id: int
     viewport: Viewport
     sources: tuple[str, ...]
+    liif_standin: bool = False
 
 
 @dataclass(frozen=True)

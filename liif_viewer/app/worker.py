@@ -170,6 +170,10 @@ class ClassicWorker(_JobThread):
                 return
             rgb = render_classic(self._u8, request.viewport, CLASSIC_METHODS[source], BACKGROUND)
             self.rendered.emit(PaneImage(source, request.request_id, request.viewport, to_display_uint8(rgb)))
+        if request.liif_standin and not cancel.cancelled and request.image_id == self._image_id:
+            vp = request.viewport
+            rgb = render_classic(self._u8, vp, "bilinear" if min(vp.sx, vp.sy) >= 1 else "area", BACKGROUND)
+            self.rendered.emit(PaneImage("liif", request.request_id, vp, to_display_uint8(rgb), final=False))
 
 
 #: Seconds between partial LIIF updates on screen. Each costs a frame copy, a conversion and a repaint

@@ -74,3 +74,40 @@ def test_the_event_loop_keeps_ticking_while_the_liif_pane_renders(qtbot, make_wi
     print(f"\nLIIF pane {vp.width}x{vp.height} rendered in {seconds:.2f} s; "
           f"event loop max gap {gaps.max() * 1000:.1f} ms over {len(ticks)} ticks")
     assert gaps.max() <= 0.050
+
+
+class _SlowModel:
+    """Stands in for the model until ``release`` is set: ``.to()`` waits, then hands over the real one."""
+
+    def __init__(self, model, release) -> None:
+        self.model, self.release = model, release
+
+    def to(self, device):
+        self.release.wait(30)
+        return self.model.to(device)
+
+
+@pytest.mark.parametrize("zoom", [3.0, 0.5])
+def test_the_liif_pane_shows_a_stand_in_while_the_model_loads(qtbot, make_window, model, face_png, zoom):
+    import threading
+
+    from liif_viewer.render.resample import render_classic
+
+    release = threading.Event()
+    window = make_window(500, 300, model=_SlowModel(model, release))
+    try:
+        window.set_layout("liif")
+        window.set_initial_view(zoom, (48.0, 36.0))
+        with qtbot.waitSignal(window.image_opened, timeout=10_000):
+            window.open_path(face_png)
+        qtbot.waitUntil(lambda: window.store.top("liif") is not None, timeout=10_000)
+        shown, vp = window.store.top("liif"), window.state.viewport
+        assert window.controller.liif_available is None and not shown.final and shown.viewport == vp
+        u8 = np.asarray(window.controller.doc.u8)
+        expected = to_display_uint8(render_classic(u8, vp, "bilinear" if zoom >= 1 else "area", BACKGROUND))
+        np.testing.assert_array_equal(shown.u8, expected)
+        assert window.store.liif_note == "loading the model…" and not window.controller.is_settled()
+    finally:
+        release.set()  # never leave the worker blocked, even when an assertion failed
+    wait_settled(qtbot, window)
+    assert window.store.top("liif").final  # LIIF replaced the stand-in
