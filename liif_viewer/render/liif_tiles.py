@@ -19,7 +19,7 @@ import torch
 from .bands import band_spacing
 from .fast_query import CodeRegion, FoldedDecoder, QueryPart
 from .features import FeatureStore
-from .lod import DEFAULT_TOLERANCE, Rect, Steps, TileSampler, drive, initial_stride
+from .lod import DEFAULT_TOLERANCE, Rect, Steps, TileSampler, drive
 from .resample import inside_span
 
 __all__ = ["TileJob", "Scale", "tile_inside", "code_box", "run_together"]
@@ -84,11 +84,6 @@ class TileJob:
         """Whether the final pass is adaptive (fast mode above x4) rather than every pixel."""
         return self.adaptive and min(self.scale) > 4
 
-    @property
-    def stride(self) -> int:
-        """First-pass stride for this tile's zoom."""
-        return initial_stride(min(self.scale), self.refines)
-
     def _norm(self, ys: np.ndarray, xs: np.ndarray) -> torch.Tensor:
         h, w = self.grid_hw
         ny = torch.from_numpy((ys / h * 2.0 - 1.0).astype(np.float32))
@@ -144,7 +139,7 @@ class TileJob:
         rect = rect or self.full_rect()
         self._use_rect(rect)
         if not self.refines:
-            out = self.sampler.coarse(self.stride, rect, preview=image)
+            out = self.sampler.coarse(rect=rect, preview=image)
         else:
             # LIIF's local ensemble switches codes where a query crosses a code centre (image
             # coordinate k + 0.5): the output has kinks there and is smooth in between.

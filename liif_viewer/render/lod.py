@@ -17,14 +17,13 @@ Fast mode above x4 samples a tile in two passes (:meth:`TileSampler.bands_steps`
 Blocks never leave the tile's inside region (pixels whose centres lie in the
 image) and every band's end pixels are evaluated, so nothing is extrapolated.
 The passes are generators of evaluation requests, so that many tiles can share
-one batched MLP query (see :func:`drive`). The older single-pass quadtree over a
-stride grid (:meth:`TileSampler.coarse` + :meth:`TileSampler.adaptive`) remains for
-callers that want it.
+one batched MLP query (see :func:`drive`). Where every pixel is evaluated (exact mode,
+low zoom), :meth:`TileSampler.coarse` first gives a bilinear preview from every
+``PREVIEW_STRIDE``-th pixel.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Generator
 from typing import TypeVar
 
@@ -32,7 +31,7 @@ import numpy as np
 
 from .bands import band_samples, cubic_matrix, segments, separable
 
-__all__ = ["TileSampler", "Steps", "drive", "initial_stride", "tolerance_for", "DEFAULT_TOLERANCE", "Rect"]
+__all__ = ["TileSampler", "Steps", "drive", "tolerance_for", "DEFAULT_TOLERANCE", "PREVIEW_STRIDE", "Rect"]
 
 #: Largest midpoint deviation (RGB in [0, 1]) a block may show and still be interpolated.
 DEFAULT_TOLERANCE = 0.5 / 255
@@ -63,11 +62,8 @@ def drive(steps: Steps[T], evaluate: Evaluate) -> T:
         return stop.value
 
 
-def initial_stride(scale: float, adaptive: bool) -> int:
-    """Stride of the first pass: 4 for the preview when every pixel is evaluated, else from the zoom."""
-    if not adaptive or scale <= 4:
-        return 4
-    return int(min(16, 2 ** math.floor(math.log2(scale / 2))))
+#: Every this many pixels per axis, the preview of a render that evaluates every pixel.
+PREVIEW_STRIDE = 4
 
 
 def _axis_samples(n: int, stride: int) -> np.ndarray:
@@ -84,15 +80,8 @@ def _interp_weights(targets: np.ndarray, samples: np.ndarray) -> tuple[np.ndarra
     return lo, lo + 1, np.clip(weight, 0, 1).astype(np.float32)
 
 
-def _with_breaks(samples: np.ndarray, breaks: np.ndarray | None, lo: int, hi: int) -> np.ndarray:
-    if breaks is None or not len(breaks):
-        return samples
-    both = np.concatenate([samples, breaks, breaks + 1])
-    return np.unique(both[(both >= lo) & (both < hi)])
-
-
 class TileSampler:
-    """Progressive evaluation of one (h, w) region: a coarse pass, then full or adaptive refinement."""
+    """Progressive evaluation of one (h, w) region: a first pass, then every pixel or refinement."""
 
     def __init__(self, height: int, width: int, evaluate: Evaluate) -> None:
         self.height, self.width = height, width
@@ -119,26 +108,24 @@ class TileSampler:
         drive(self._eval_steps(rows, cols), self.evaluate)
 
     # --- passes -------------------------------------------------------------------------------------
-    def coarse(self, stride: int, rect: Rect | None = None, row_breaks: np.ndarray | None = None,
-               col_breaks: np.ndarray | None = None, preview: bool = True) -> np.ndarray | None:
-        """Evaluate the stride grid of ``rect`` (its edges included); return a preview of the region.
+    def coarse(self, stride: int = PREVIEW_STRIDE, rect: Rect | None = None,
+               preview: bool = True) -> np.ndarray | None:
+        """Evaluate every ``stride``-th pixel of ``rect`` (its last row and column included).
 
-        ``row_breaks``/``col_breaks`` are indices p where the function has a kink between p and
-        p + 1; both sides join the grid, so no block straddles a kink. The preview holds the
-        bilinear fill of the grid inside ``rect`` (other pixels are zero); None when not asked for.
+        Returns the bilinear fill of that grid inside ``rect`` (zero elsewhere), or None when
+        ``preview`` is False.
         """
         r0, r1, c0, c1 = rect or (0, self.height, 0, self.width)
-        self._rows = _with_breaks(r0 + _axis_samples(r1 - r0, stride), row_breaks, r0, r1)
-        self._cols = _with_breaks(c0 + _axis_samples(c1 - c0, stride), col_breaks, c0, c1)
-        rr, cc = np.meshgrid(self._rows, self._cols, indexing="ij")
+        rows, cols = r0 + _axis_samples(r1 - r0, stride), c0 + _axis_samples(c1 - c0, stride)
+        rr, cc = np.meshgrid(rows, cols, indexing="ij")
         self._eval(rr.ravel(), cc.ravel())
         if not preview:
             return None
         out = np.zeros_like(self.values)
-        grid = self.values[np.ix_(self._rows, self._cols)]  # (R, C, 3)
-        lo_c, hi_c, w_c = _interp_weights(np.arange(c0, c1), self._cols)
+        grid = self.values[np.ix_(rows, cols)]  # (R, C, 3)
+        lo_c, hi_c, w_c = _interp_weights(np.arange(c0, c1), cols)
         by_row = grid[:, lo_c] * (1 - w_c)[None, :, None] + grid[:, hi_c] * w_c[None, :, None]
-        lo_r, hi_r, w_r = _interp_weights(np.arange(r0, r1), self._rows)
+        lo_r, hi_r, w_r = _interp_weights(np.arange(r0, r1), rows)
         out[r0:r1, c0:c1] = by_row[lo_r] * (1 - w_r)[:, None, None] + by_row[hi_r] * w_r[:, None, None]
         return out
 
@@ -213,24 +200,6 @@ class TileSampler:
         r0, r1, c0, c1 = rect or (0, self.height, 0, self.width)
         rr, cc = np.meshgrid(np.arange(r0, r1), np.arange(c0, c1), indexing="ij")
         self._eval(rr.ravel(), cc.ravel())
-        return self.values
-
-    def adaptive(self, tolerance: float = DEFAULT_TOLERANCE, rect: Rect | None = None) -> np.ndarray:
-        """Refine the blocks of the last ``coarse`` grid (over ``rect``) until each stops deviating.
-
-        Leaves are filled bilinearly; pixels evaluated earlier are never overwritten.
-        """
-        rows, cols = self._rows, self._cols
-        if len(rows) < 2 or len(cols) < 2:
-            return self.full(rect)
-        a, c = np.meshgrid(rows[:-1], cols[:-1], indexing="ij")
-        b, d = np.meshgrid(rows[1:], cols[1:], indexing="ij")
-        active = np.stack([a.ravel(), b.ravel(), c.ravel(), d.ravel()], axis=1)
-        leaves = []
-        while len(active):
-            active, done = drive(self._refine_steps(active, tolerance), self.evaluate)
-            leaves.append(done)
-        self._fill(np.concatenate(leaves))
         return self.values
 
     def _refine_steps(self, blocks: np.ndarray, tolerance: float) -> Steps[tuple[np.ndarray, np.ndarray]]:

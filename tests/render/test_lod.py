@@ -7,7 +7,7 @@ import pytest
 
 from liif_viewer.render.engine import RenderEngine
 from liif_viewer.render.image_io import load_image
-from liif_viewer.render.lod import TileSampler, initial_stride
+from liif_viewer.render.lod import TileSampler
 from liif_viewer.render.viewport import Viewport
 from tests.conftest import shared_dir
 
@@ -20,23 +20,24 @@ def _sampler(fn, h=64, w=80):
 
 def test_smooth_function_needs_few_evaluations():
     s = _sampler(lambda r, c: 0.5 + 0.3 * np.sin(r / 40) * np.cos(c / 50))
-    s.coarse(8)
-    out = s.adaptive(0.5 / 255)
+    s.bands(8)
+    out = s.refine_cells(0.5 / 255)
     rr, cc = np.meshgrid(np.arange(64), np.arange(80), indexing="ij")
     truth = 0.5 + 0.3 * np.sin(rr / 40) * np.cos(cc / 50)
-    assert np.abs(out[..., 0] - truth).max() < 1 / 255
+    assert np.abs(out[..., 0] - truth).max() < 0.5 / 255
     assert s.evaluated / (64 * 80) < 0.1
 
 
-def test_edges_are_refined_and_grid_edges_always_evaluated():
+def test_edges_are_refined_and_band_ends_always_evaluated():
     s = _sampler(lambda r, c: (c > 37.5 + r / 10).astype(float))
-    s.coarse(8, (0, 64, 0, 80))
-    out = s.adaptive(0.5 / 255)
+    s.bands(8, (0, 64, 0, 80), np.array([29]), np.array([39]))
+    out = s.refine_cells(0.5 / 255)
     rr, cc = np.meshgrid(np.arange(64), np.arange(80), indexing="ij")
     truth = (cc > 37.5 + rr / 10).astype(float)
-    assert np.abs(out[..., 0] - truth).max() == 0  # the step is found exactly, not blurred
-    assert s.known[:, 0].sum() >= 64 // 8 and s.known[-1, ::8].all() and s.known[::8, -1].all()
-    assert s.known[0, ::8].all() and s.known[63, 79]
+    assert np.abs(out[..., 0] - truth).max() < 1e-6  # the step is found exactly, not blurred
+    for line in (0, 29, 30, 63):  # the first and last row of every band: evaluated at the samples
+        assert s.known[line, [0, 39, 40, 79]].all()
+    assert s.known[::8, 0].all() and s.known[::8, 79].all()
     assert s.evaluated / (64 * 80) < 0.5
 
 
@@ -45,11 +46,10 @@ def test_rect_limits_the_work():
     s.coarse(4, (10, 20, 30, 40))
     s.full((10, 20, 30, 40))
     assert s.known.sum() == 100 and s.known[10:20, 30:40].all()
-
-
-def test_initial_stride_grows_with_zoom():
-    assert initial_stride(2, True) == 4 and initial_stride(30, False) == 4
-    assert initial_stride(8, True) == 4 and initial_stride(30, True) == 8 and initial_stride(64, True) == 16
+    s = _sampler(lambda r, c: r * 0 + 0.5)
+    s.bands(8, (10, 20, 30, 40))
+    s.refine_cells()
+    assert not s.known[:10].any() and not s.known[:, :30].any() and s.known[10:20, 30:40].any()
 
 
 def _photos():
