@@ -159,14 +159,31 @@ class RenderEngine:
         width, height = self.image_size
         return tile_inside(scale, tx, ty, self.screen_tile, width, height)
 
-    def tile_feature_keys(self, scale: Scale, tx: int, ty: int, precision: str) -> list[tuple[int, int]]:
-        """Feature tiles the lattice tile (tx, ty) at ``scale`` (sx, sy) reads."""
+    def tile_feature_keys(self, scale: Scale, tx: int, ty: int, precision: str,
+                          rect: Rect | None = None) -> list[tuple[int, int]]:
+        """Feature tiles the lattice tile (tx, ty) at ``scale`` (sx, sy) reads, or only its ``rect``.
+
+        ``rect`` (rows/cols of the tile's inside region, as from :meth:`tile_job`) limits the
+        answer to the part a view shows: an edge tile may reach ~250 px beyond the view, and
+        encoding its hidden part nearly doubled the encoding of a fresh full-window view.
+        """
         inside = self._inside(scale, tx, ty)
         if inside is None:
             return []
+        ys, xs = inside.ys, inside.xs
+        if rect is not None:
+            ys, xs = ys[rect[0]:rect[1]], xs[rect[2]:rect[3]]
+            if not len(ys) or not len(xs):
+                return []
         width, height = self.image_size
-        r0, r1, c0, c1 = code_box(inside.ys, inside.xs, width, height)
+        r0, r1, c0, c1 = code_box(ys, xs, width, height)
         return self.features(precision).tiles_for(r0 - 1, r1 + 2, c0 - 1, c1 + 2)
+
+    def _view_feature_keys(self, vp: Viewport, k: tuple[int, int], precision: str) -> list[tuple[int, int]]:
+        """Feature tiles that the part of lattice tile ``k`` shown by ``vp`` reads."""
+        inside = self._inside((vp.sx, vp.sy), *k)
+        rect = None if inside is None else self._view_rect(vp, *k, inside)
+        return [] if rect is None else self.tile_feature_keys((vp.sx, vp.sy), *k, precision, rect)
 
     def _adaptive(self, precision: str, scale: Scale) -> bool:
         """Whether fast mode refines adaptively at ``scale`` (else it evaluates every pixel)."""
@@ -316,11 +333,10 @@ class RenderEngine:
         cancel = cancel or (lambda: False)
         start = time.perf_counter()
         inside = max(1, self._inside_pixels(vp))
-        scale = (vp.sx, vp.sy)
         tiles = self._lattice_tiles(vp)
         missing = [k for k in tiles if not self.tile_job(vp, *k, precision, cancel)[2]]
         store = self.features(precision)
-        keys = sorted({fk for k in missing for fk in self.tile_feature_keys(scale, *k, precision)})
+        keys = sorted({fk for k in missing for fk in self._view_feature_keys(vp, k, precision)})
         store.pin(keys)
         if not missing:
             image = self.render_liif_sync(vp, precision)
@@ -356,7 +372,7 @@ class RenderEngine:
                 for k in group:
                     if k not in missing:
                         continue
-                    needed = [fk for fk in self.tile_feature_keys(scale, *k, precision) if not store.has(fk)]
+                    needed = [fk for fk in self._view_feature_keys(vp, k, precision) if not store.has(fk)]
                     for i, _ in enumerate(store.encode_iter(needed, cancel)):
                         yield RenderStep(request_id, "encoding", None, done / len(tiles), fraction(),
                                          time.perf_counter() - start, f"encoding features ({i + 1}/{len(needed)})")

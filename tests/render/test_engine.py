@@ -164,3 +164,17 @@ def test_a_cancelled_deep_zoom_render_resumes_to_the_same_image(model, sample_rg
         steps = list(interrupted.render_liif(vp, "fast", cancel=cancel))
         assert not steps[-1].final, stop_after
         np.testing.assert_array_equal(interrupted.render_liif_sync(vp, "fast"), expected)
+
+
+def test_a_fresh_view_encodes_only_the_feature_tiles_it_shows(model, sample_rgb):
+    """Screen tiles at the view's edge reach beyond it; their hidden part is not encoded."""
+    engine = RenderEngine(model)  # 256-px screen tiles: at x4 one covers 64 image px
+    engine.set_image(sample_rgb)
+    vp = Viewport(74.0, 74.0, 4.0, 64, 64)  # image px 66..82: inside feature tile (0, 0) of 96 px
+    tiles = engine._lattice_tiles(vp)
+    whole = {fk for k in tiles for fk in engine.tile_feature_keys((4.0, 4.0), *k, "fast")}
+    shown = {fk for k in tiles for fk in engine._view_feature_keys(vp, k, "fast")}
+    steps = list(engine.render_liif(vp, "fast"))
+    assert steps[-1].final
+    store = engine.features("fast")
+    assert {k for k in whole if store.has(k)} == shown and len(shown) < len(whole)
