@@ -161,7 +161,7 @@ class TileJob:
                 yield from self.preview_steps(rect, image=False)
             yield from self.sampler.refine_steps(self.tolerance, check=self.check)
         else:
-            self.sampler.full(rect)
+            yield from self.sampler.full_steps(rect)
         self._done.append(rect)
         self._region = self._rect = None  # projections can be large; recomputed if this tile is extended
         return self.sampler.values

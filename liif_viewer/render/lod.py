@@ -195,12 +195,16 @@ class TileSampler:
         """:meth:`refine_steps`, evaluated here."""
         return drive(self.refine_steps(tolerance, check), self.evaluate)
 
-    def full(self, rect: Rect | None = None) -> np.ndarray:
+    def full_steps(self, rect: Rect | None = None) -> Steps[np.ndarray]:
         """Evaluate every pixel of ``rect`` (exact mode, or low zoom)."""
         r0, r1, c0, c1 = rect or (0, self.height, 0, self.width)
         rr, cc = np.meshgrid(np.arange(r0, r1), np.arange(c0, c1), indexing="ij")
-        self._eval(rr.ravel(), cc.ravel())
+        yield from self._eval_steps(rr.ravel(), cc.ravel())
         return self.values
+
+    def full(self, rect: Rect | None = None) -> np.ndarray:
+        """:meth:`full_steps`, evaluated here."""
+        return drive(self.full_steps(rect), self.evaluate)
 
     def _refine_steps(self, blocks: np.ndarray, tolerance: float) -> Steps[tuple[np.ndarray, np.ndarray]]:
         """One quadtree level: evaluate the blocks' 5 check points; return (children to refine, leaves)."""
