@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -39,6 +40,29 @@ __all__ = ["ExportDialog", "ExportSource", "FORMATS", "check_output_path"]
 
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WebP"}
 _FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;TIFF (*.tif *.tiff);;WebP (*.webp)"
+#: Exports from this many pixels on ask first, with the memory and time they will take.
+LARGE_EXPORT_PIXELS = 100_000_000
+#: Rough seconds per megapixel before this dialog has measured one (2-core CPU, docs/performance.md).
+_GUESS_S_PER_MP = {"fast": 2.1, "exact": 8.0, "classic": 0.1}
+
+
+def export_memory_bytes(width: int, height: int) -> int:
+    """Rough new memory an export needs: the 8-bit result, its copy while encoding, and some margin."""
+    return 6 * width * height + (64 << 20)
+
+
+def available_memory_bytes() -> int | None:
+    """Physical memory free for a new allocation, where the platform says (else None)."""
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,6 +135,8 @@ class ExportDialog(QDialog):
         self.seconds_per_mp: float | None = None
         #: asks before replacing a file; tests replace it with an automatic answer
         self.confirm_overwrite: Callable[[Path], bool] = self._ask_overwrite
+        #: asks before a large export (the question's text is passed); tests replace it too
+        self.confirm_large: Callable[[str], bool] = self._ask_large
         self.form = ExportForm(source.size, source.view, self)
         self.path = QLineEdit()
         self.browse = QPushButton("Browse…")
@@ -199,6 +225,26 @@ class ExportDialog(QDialog):
     def _ask_overwrite(self, path: Path) -> bool:
         return ask_overwrite(self, path)
 
+    def _ask_large(self, text: str) -> bool:
+        answer = QMessageBox.question(self, "Large export", text,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _size_problem(self, width: int, height: int, method: str, precision: str) -> tuple[str, bool]:
+        """('', _) when the size is fine; else (message, True) to refuse or (question, False) to ask."""
+        need, free = export_memory_bytes(width, height), available_memory_bytes()
+        mp = width * height / 1e6
+        if free is not None and need > free:
+            return (f"{width}×{height} ({mp:,.0f} MP) needs about {need / 2**30:.1f} GB of memory and "
+                    f"{free / 2**30:.1f} GB is free: choose a smaller size or region"), True
+        if width * height < LARGE_EXPORT_PIXELS:
+            return "", False
+        rate = self.seconds_per_mp or _GUESS_S_PER_MP[precision if method == "liif" else "classic"]
+        minutes = rate * mp / 60
+        return (f"{width}×{height} is {mp:,.0f} MP: it needs about {need / 2**30:.1f} GB of memory and "
+                f"roughly {minutes:,.0f} min on this machine. Export anyway?"), False
+
     # --- running ------------------------------------------------------------------------------------
     @property
     def job(self) -> BackgroundJob | None:
@@ -217,6 +263,13 @@ class ExportDialog(QDialog):
                        "wait, or choose bilinear, bicubic or nearest")
         if problem:
             self.panel.say(problem, error=True)
+            return False
+        text, refuse = self._size_problem(*self.form.output_size(), method, precision)
+        if refuse:
+            self.panel.say(text, error=True)
+            return False
+        if text and not self.confirm_large(text):
+            self.panel.say("not exported: too large")
             return False
         if path.exists() and not self.confirm_overwrite(path):
             self.panel.say("not exported: the file exists")

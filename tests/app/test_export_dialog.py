@@ -152,3 +152,26 @@ def test_a_full_disk_gives_a_message_and_no_partial_file(qtbot, dialog, tmp_path
     qtbot.waitUntil(lambda: dialog.job is None, timeout=5000)
     assert "No space left on device" in dialog.panel.message.text()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_large_export_asks_first_and_one_beyond_memory_is_refused(qtbot, dialog, tmp_path, monkeypatch):
+    import liif_viewer.app.export_dialog as export_dialog
+
+    out = tmp_path / "big.png"
+    dialog.path.setText(str(out))
+    dialog.form.set_size(12_000, 9_000)  # 108 MP
+    asked: list[str] = []
+    dialog.confirm_large = lambda text: asked.append(text) or False
+    monkeypatch.setattr(export_dialog, "available_memory_bytes", lambda: 64 << 30)
+    assert not dialog.start() and dialog.job is None and not out.exists()
+    assert len(asked) == 1 and "108 MP" in asked[0] and "GB of memory" in asked[0] and "min" in asked[0]
+    assert "too large" in dialog.panel.message.text()
+    monkeypatch.setattr(export_dialog, "available_memory_bytes", lambda: 256 << 20)  # 256 MB free
+    asked.clear()
+    assert not dialog.start() and dialog.job is None and not asked
+    assert "GB is free" in dialog.panel.message.text()
+    dialog.form.set_size(96, 72)  # small again: no question, the export runs
+    monkeypatch.setattr(export_dialog, "available_memory_bytes", lambda: 8 << 30)
+    assert dialog.start() and not asked
+    dialog.cancel()
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=10_000)
