@@ -158,7 +158,7 @@ class RenderController(QObject):
     def _on_opened(self, image: OpenedImage) -> None:
         self.doc = image
         self.store.clear()
-        self.liif.post(SetImage(image.image_id, image.rgb))
+        self.liif.post(SetImage(image.image_id, image.rgb, image.alpha))
         self.opened.emit(image)  # the window sets the initial view, which requests renders
         self.view_changed()
 

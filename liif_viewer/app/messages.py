@@ -41,13 +41,15 @@ class UseImage:
 
 @dataclass(frozen=True, eq=False)
 class OpenedImage:
-    """A successfully read image: ``rgb`` float32 (H, W, 3) in [0, 1] and its display ``u8`` copy."""
+    """A successfully read image: ``rgb`` float32 (H, W, 3) in [0, 1], its display ``u8`` copy, and
+    ``alpha`` uint8 (H, W) when the file has transparency (None when it has none or is opaque)."""
 
     image_id: int
     path: str
     rgb: np.ndarray
     u8: np.ndarray
     notes: tuple[str, ...] = ()
+    alpha: np.ndarray | None = None
 
     @property
     def size(self) -> tuple[int, int]:
@@ -66,10 +68,11 @@ class LoadModel:
 
 @dataclass(frozen=True, eq=False)
 class SetImage:
-    """Give the render engine image number ``image_id``."""
+    """Give the render engine image number ``image_id`` (``alpha``: uint8 (H, W) or None, for display)."""
 
     image_id: int
     rgb: np.ndarray
+    alpha: np.ndarray | None = None
 
 
 # --- requests (the newest wins; older pending ones are dropped unstarted) -------------------------------

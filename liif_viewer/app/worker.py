@@ -14,8 +14,10 @@ import logging
 import threading
 from collections import deque
 
+import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
+from ..render.alpha import alpha_for_view, over_checkerboard
 from ..render.engine import CancelToken, RenderEngine
 from ..render.image_io import ImageLoadError, load_image
 from ..render.resample import inside_span, render_classic, to_display_uint8
@@ -37,6 +39,19 @@ from .messages import (
 __all__ = ["LiifWorker", "ClassicWorker", "one_line"]
 
 logger = logging.getLogger(__name__)
+
+
+def smooth_method(vp: Viewport) -> str:
+    """How the LIIF pane's stand-in and its alpha are resampled: bilinear, area-averaged below 1:1."""
+    return "bilinear" if min(vp.sx, vp.sy) >= 1 else "area"
+
+
+def display_alpha(alpha: np.ndarray | None) -> np.ndarray | None:
+    """A loaded image's alpha (float, [0, 1]) as uint8 for display; None when absent or fully opaque."""
+    if alpha is None:
+        return None
+    alpha8 = np.floor(np.clip(alpha, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    return None if bool((alpha8 == 255).all()) else alpha8
 
 
 def one_line(exc: BaseException) -> str:
@@ -141,12 +156,13 @@ class ClassicWorker(_JobThread):
         super().__init__(parent)
         self._image_id = 0
         self._u8 = None
+        self._alpha: np.ndarray | None = None
 
     def run_command(self, command: object) -> None:
         """Read the image of an ``OpenImage`` (or take a ``UseImage``'s); it becomes the one classic renders use."""
         if isinstance(command, UseImage):
             u8 = to_display_uint8(command.rgb)
-            self._image_id, self._u8 = command.image_id, u8
+            self._image_id, self._u8, self._alpha = command.image_id, u8, None
             self.opened.emit(OpenedImage(command.image_id, command.name, command.rgb, u8))
             return
         assert isinstance(command, OpenImage)
@@ -159,8 +175,9 @@ class ClassicWorker(_JobThread):
             self.open_failed.emit(command.path, f"cannot read {command.path}: {one_line(exc)}")
             return
         u8 = to_display_uint8(loaded.rgb)
-        self._image_id, self._u8 = command.image_id, u8
-        self.opened.emit(OpenedImage(command.image_id, command.path, loaded.rgb, u8, tuple(loaded.notes)))
+        alpha = display_alpha(loaded.alpha)
+        self._image_id, self._u8, self._alpha = command.image_id, u8, alpha
+        self.opened.emit(OpenedImage(command.image_id, command.path, loaded.rgb, u8, tuple(loaded.notes), alpha))
 
     def run_request(self, request: object, cancel: CancelToken) -> None:
         """Render each requested classic source of the current image."""
@@ -168,12 +185,16 @@ class ClassicWorker(_JobThread):
         for source in request.sources:
             if cancel.cancelled or request.image_id != self._image_id:
                 return
-            rgb = render_classic(self._u8, request.viewport, CLASSIC_METHODS[source], BACKGROUND)
+            rgb = self._render(request.viewport, CLASSIC_METHODS[source])
             self.rendered.emit(PaneImage(source, request.request_id, request.viewport, to_display_uint8(rgb)))
         if request.liif_standin and not cancel.cancelled and request.image_id == self._image_id:
             vp = request.viewport
-            rgb = render_classic(self._u8, vp, "bilinear" if min(vp.sx, vp.sy) >= 1 else "area", BACKGROUND)
+            rgb = self._render(vp, smooth_method(vp))
             self.rendered.emit(PaneImage("liif", request.request_id, vp, to_display_uint8(rgb), final=False))
+
+    def _render(self, vp: Viewport, method: str) -> np.ndarray:
+        rgb = render_classic(self._u8, vp, method, BACKGROUND)
+        return rgb if self._alpha is None else over_checkerboard(rgb, alpha_for_view(self._alpha, vp, method))
 
 
 #: Seconds between partial LIIF updates on screen. Each costs a frame copy, a conversion and a repaint
@@ -200,6 +221,7 @@ class LiifWorker(_JobThread):
         self._image_id = 0
         self._image_size = (1, 1)
         self._rgb = None
+        self._alpha: np.ndarray | None = None
         self.started_ids: list[int] = []  # requests whose render began
         self.final_ids: list[int] = []  # requests whose full-resolution render completed
 
@@ -208,7 +230,7 @@ class LiifWorker(_JobThread):
         if isinstance(command, LoadModel):
             self._load_model(command)
         elif isinstance(command, SetImage):
-            self._image_id = command.image_id
+            self._image_id, self._alpha = command.image_id, command.alpha
             self._image_size = (command.rgb.shape[1], command.rgb.shape[0])
             if self.engine is not None:
                 self.engine.set_image(command.rgb)
@@ -242,12 +264,14 @@ class LiifWorker(_JobThread):
         inside = max(1, inside_pixels(vp, self._image_size))
         steps = self.engine.render_liif(vp, request.precision, cancel=cancel, request_id=request.request_id,
                                         partial_every_s=PARTIAL_EVERY_S)
+        alpha = None if self._alpha is None else alpha_for_view(self._alpha, vp, smooth_method(vp))
         for step in steps:
             if cancel.cancelled:
                 return
             image = None
             if step.image is not None:
-                image = PaneImage("liif", request.request_id, vp, to_display_uint8(step.image), step.final)
+                rgb = step.image if alpha is None else over_checkerboard(step.image, alpha)
+                image = PaneImage("liif", request.request_id, vp, to_display_uint8(rgb), step.final)
             if step.final:
                 self.final_ids.append(request.request_id)
             self.updated.emit(LiifUpdate(request, step.kind, image, step.progress, step.evaluated_fraction,

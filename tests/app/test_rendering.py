@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 import pytest
+from PIL import Image
 from PySide6.QtCore import QTimer
 
 from liif_viewer.app.messages import BACKGROUND
@@ -13,6 +14,7 @@ from liif_viewer.render.engine import RenderEngine
 from liif_viewer.render.resample import to_display_uint8
 from tests.app.conftest import open_and_settle, wait_settled, write_crop
 from tests.app.qt_events import drag, wheel
+from tests.conftest import SAMPLE
 
 
 @pytest.mark.parametrize("precision", ["fast", "exact"])
@@ -111,3 +113,34 @@ def test_the_liif_pane_shows_a_stand_in_while_the_model_loads(qtbot, make_window
         release.set()  # never leave the worker blocked, even when an assertion failed
     wait_settled(qtbot, window)
     assert window.store.top("liif").final  # LIIF replaced the stand-in
+
+
+def test_transparent_parts_show_a_checkerboard_in_every_pane(qtbot, make_window, tmp_path):
+    """An RGBA photo: opaque on the left, transparent on the right; every pane shows the same."""
+    from liif_viewer.render.alpha import CHECKER_PX
+
+    crop = np.asarray(Image.open(SAMPLE).convert("RGB").crop((180, 90, 276, 162)))  # 96 x 72
+    alpha = np.zeros((72, 96), np.uint8)
+    alpha[:, :48] = 255
+    path = tmp_path / "half.png"
+    Image.fromarray(np.dstack([crop, alpha]), "RGBA").save(path)
+    window = make_window(900, 300)
+    window.set_initial_view(3.0, (48.0, 36.0))
+    open_and_settle(qtbot, window, path)
+    vp = window.state.viewport
+    light, dark = round(0.80 * 255), round(0.62 * 255)
+    for source in ("pixels", "bilinear", "liif"):
+        shown = window.store.top(source)
+        assert shown.final and shown.viewport == vp, source
+        u8 = shown.u8.astype(int)
+        # image x 60..90 (screen = (x - left) * 3) is fully transparent: the checkerboard alone
+        left, top = vp.center_x - vp.width / (2 * vp.sx), vp.center_y - vp.height / (2 * vp.sy)
+        y0, y1 = int((2 - top) * vp.sy), int((70 - top) * vp.sy)
+        x0, x1 = int((60 - left) * vp.sx), int((90 - left) * vp.sx)
+        rows, cols = np.mgrid[y0:y1, x0:x1]
+        board = np.where((rows // CHECKER_PX + cols // CHECKER_PX) % 2 == 0, light, dark)
+        np.testing.assert_array_equal(u8[y0:y1, x0:x1], np.repeat(board[:, :, None], 3, axis=2), err_msg=source)
+        # image x 10..40 is opaque: the image itself, no checkerboard
+        x0, x1 = int((10 - left) * vp.sx), int((40 - left) * vp.sx)
+        opaque = u8[y0:y1, x0:x1]
+        assert np.abs(opaque - board.mean()).mean() > 20 and opaque.std() > 10, source
