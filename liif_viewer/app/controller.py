@@ -104,7 +104,8 @@ class RenderController(QObject):
         return image_id
 
     def readout(self, screen_xy: tuple[float, float]) -> tuple[tuple[float, float], dict[str, tuple | None]]:
-        """Image position under ``screen_xy`` (device px) and the RGB each source shows there."""
+        """Image position under ``screen_xy`` (device px), the RGB each source shows there, and the
+        image's alpha there (key ``alpha``) when it has transparency."""
         vp = self.state.viewport
         image_xy = vp.screen_to_image(*screen_xy)
         centre_x, centre_y = vp.screen_to_image(int(screen_xy[0]) + 0.5, int(screen_xy[1]) + 0.5)
@@ -114,6 +115,8 @@ class RenderController(QObject):
             values["pixels"] = tuple(int(v) for v in self.doc.u8[int(centre_y), int(centre_x)])
             for source in ("bilinear", "liif"):
                 values[source] = self.store.sample(source, vp, screen_xy)
+            if self.doc.alpha is not None:  # the image pixel's opacity (the panes show colour over a checkerboard)
+                values["alpha"] = (int(self.doc.alpha[int(centre_y), int(centre_x)]),)
         return image_xy, values
 
     def set_precision(self, precision: str) -> None:

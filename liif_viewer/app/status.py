@@ -63,12 +63,15 @@ class StatusPanel(QWidget):
 
     def set_cursor(self, image_xy: tuple[float, float] | None,
                    values: dict[str, tuple[int, int, int] | None]) -> None:
-        """Cursor position in image px and the RGB each pane shows there."""
+        """Cursor position in image px, the RGB each pane shows there, and ``alpha`` when given."""
         if image_xy is None:
             self.cursor.setText("")
             return
         parts = [f"x {image_xy[0]:.1f}  y {image_xy[1]:.1f}"]
         for source, rgb in values.items():
+            if source == "alpha":
+                parts.append(f"alpha {rgb[0]}")
+                continue
             shown = "…" if rgb is None else "{} {} {}".format(*rgb)
             parts.append(f"{TITLES[source]} {shown}")
         self.cursor.setText("   ·   ".join(parts))

@@ -144,3 +144,8 @@ def test_transparent_parts_show_a_checkerboard_in_every_pane(qtbot, make_window,
         x0, x1 = int((10 - left) * vp.sx), int((40 - left) * vp.sx)
         opaque = u8[y0:y1, x0:x1]
         assert np.abs(opaque - board.mean()).mean() > 20 and opaque.std() > 10, source
+    for image_x, expected in ((20.5, 255), (75.5, 0)):  # the readout gives the image's opacity too
+        (_, values) = window.controller.readout(((image_x - left) * vp.sx, (36.5 - top) * vp.sy))
+        assert values["alpha"] == (expected,)
+        window.status.set_cursor((image_x, 36.5), values)
+        assert f"alpha {expected}" in window.status.cursor.text()
