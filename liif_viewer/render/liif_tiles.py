@@ -3,8 +3,9 @@
 A lattice tile (tx, ty) at scale (sx, sy) is ``T`` x ``T`` screen pixels; its *inside*
 region is the pixels whose centres lie in the image (the rest is background). A
 :class:`TileJob` projects the codes that region touches once, then answers the
-:class:`~.lod.TileSampler`'s evaluations: a coarse pass (preview), then every pixel
-(``exact``, or low zoom) or adaptive refinement (``fast`` at high zoom).
+:class:`~.lod.TileSampler`'s evaluations: a first pass (preview), then every pixel
+(``exact``, or low zoom) or adaptive refinement (``fast`` at high zoom). The passes are
+step generators; :func:`run_together` answers the requests of several tiles with one query.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import torch
 from .bands import band_spacing
 from .fast_query import CodeRegion, FoldedDecoder, QueryPart
 from .features import FeatureStore
-from .lod import DEFAULT_TOLERANCE, Rect, Steps, TileSampler, drive
+from .lod import DEFAULT_TOLERANCE, Rect, Steps, TileSampler
 from .resample import inside_span
 
 __all__ = ["TileJob", "Scale", "tile_inside", "code_box", "run_together"]
@@ -165,14 +166,6 @@ class TileJob:
         self._done.append(rect)
         self._region = self._rect = None  # projections can be large; recomputed if this tile is extended
         return self.sampler.values
-
-    def preview(self, rect: Rect | None = None, image: bool = True) -> np.ndarray | None:
-        """:meth:`preview_steps`, evaluated for this tile alone."""
-        return drive(self.preview_steps(rect, image), self._evaluate)
-
-    def finish(self, rect: Rect | None = None) -> np.ndarray:
-        """:meth:`finish_steps`, evaluated for this tile alone."""
-        return drive(self.finish_steps(rect), self._evaluate)
 
     @property
     def evaluated(self) -> int:
