@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from ..render.export import ExportJob, ExportRequest
 from .export_form import ExportForm, Region
-from .job_panel import JobPanel, ask_overwrite
+from .job_panel import JobPanel, ask_overwrite, ask_yes_no
 from .jobs import BackgroundJob, JobCancelled, UserFacingError
 from .settings import read_float, read_str
 
@@ -226,10 +225,7 @@ class ExportDialog(QDialog):
         return ask_overwrite(self, path)
 
     def _ask_large(self, text: str) -> bool:
-        answer = QMessageBox.question(self, "Large export", text,
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_yes_no(self, "Large export", text)
 
     def _size_problem(self, width: int, height: int, method: str, precision: str) -> tuple[str, bool]:
         """('', _) when the size is fine; else (message, True) to refuse or (question, False) to ask."""

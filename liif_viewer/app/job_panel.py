@@ -123,9 +123,13 @@ class JobPanel(QWidget):
         self.message.setText(text)
 
 
-def ask_overwrite(parent: QWidget, path: Path) -> bool:
-    """Ask whether to replace an existing output file (default: No)."""
-    answer = QMessageBox.question(parent, "Replace file?", f"{path.name} already exists in {path.parent}. "
-                                  "Replace it?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+def ask_yes_no(parent: QWidget, title: str, text: str) -> bool:
+    """A Yes/No question whose default is No."""
+    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                   QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
+
+
+def ask_overwrite(parent: QWidget, path: Path) -> bool:
+    """Ask whether to replace an existing output file (default: No)."""
+    return ask_yes_no(parent, "Replace file?", f"{path.name} already exists in {path.parent}. Replace it?")

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 from ..render.alpha import alpha_for_view, over_checkerboard
 from ..render.engine import CancelToken, RenderEngine
 from ..render.image_io import ImageLoadError, load_image
-from ..render.resample import inside_span, render_classic, to_display_uint8
+from ..render.resample import inside_span, render_classic, standin_method, to_display_uint8
 from ..render.viewport import Viewport
 from .messages import (
     BACKGROUND,
@@ -39,11 +39,6 @@ from .messages import (
 __all__ = ["LiifWorker", "ClassicWorker", "one_line"]
 
 logger = logging.getLogger(__name__)
-
-
-def smooth_method(vp: Viewport) -> str:
-    """How the LIIF pane's stand-in and its alpha are resampled: bilinear, area-averaged below 1:1."""
-    return "bilinear" if min(vp.sx, vp.sy) >= 1 else "area"
 
 
 def display_alpha(alpha: np.ndarray | None) -> np.ndarray | None:
@@ -189,7 +184,7 @@ class ClassicWorker(_JobThread):
             self.rendered.emit(PaneImage(source, request.request_id, request.viewport, to_display_uint8(rgb)))
         if request.liif_standin and not cancel.cancelled and request.image_id == self._image_id:
             vp = request.viewport
-            rgb = self._render(vp, smooth_method(vp))
+            rgb = self._render(vp, standin_method(vp))
             self.rendered.emit(PaneImage("liif", request.request_id, vp, to_display_uint8(rgb), final=False))
 
     def _render(self, vp: Viewport, method: str) -> np.ndarray:
@@ -264,7 +259,7 @@ class LiifWorker(_JobThread):
         inside = max(1, inside_pixels(vp, self._image_size))
         steps = self.engine.render_liif(vp, request.precision, cancel=cancel, request_id=request.request_id,
                                         partial_every_s=PARTIAL_EVERY_S)
-        alpha = None if self._alpha is None else alpha_for_view(self._alpha, vp, smooth_method(vp))
+        alpha = None if self._alpha is None else alpha_for_view(self._alpha, vp, standin_method(vp))
         for step in steps:
             if cancel.cancelled:
                 return

@@ -29,7 +29,7 @@ from .fast_query import PRECISIONS, Cancelled, FoldedDecoder
 from .features import FeatureStore
 from .liif_tiles import Scale, TileInside, TileJob, code_box, run_together, tile_inside
 from .lod import Rect, tolerance_for
-from .resample import inside_span, render_classic, to_display_uint8
+from .resample import inside_span, render_classic, standin_method, to_display_uint8
 from .tile_cache import TileCache
 from .viewport import Viewport
 
@@ -154,7 +154,7 @@ class RenderEngine:
 
     def standin(self, vp: Viewport) -> np.ndarray:
         """What the LIIF pane shows before LIIF arrives: bilinear, or area-averaged below 1:1."""
-        return self.render_classic(vp, "bilinear" if min(vp.sx, vp.sy) >= 1 else "area")
+        return self.render_classic(vp, standin_method(vp))
 
     # --- LIIF tiles ---------------------------------------------------------------------------------
     def _inside(self, scale: Scale, tx: int, ty: int) -> TileInside | None:

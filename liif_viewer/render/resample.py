@@ -16,7 +16,7 @@ from PIL import Image
 
 from .viewport import Viewport
 
-__all__ = ["METHODS", "render_classic", "inside_span", "to_display_uint8"]
+__all__ = ["METHODS", "render_classic", "inside_span", "to_display_uint8", "standin_method"]
 
 METHODS = {
     "nearest": Image.Resampling.NEAREST,
@@ -37,6 +37,11 @@ def inside_span(origin: int, count: int, scale: float, size: int) -> tuple[int, 
     while b > a and (origin + b - 0.5) / scale >= size:
         b -= 1
     return a, max(a, b)
+
+
+def standin_method(vp: Viewport) -> str:
+    """How LIIF's stand-in (and an image's alpha on the LIIF pane) is resampled: bilinear, area below 1:1."""
+    return "bilinear" if min(vp.sx, vp.sy) >= 1 else "area"
 
 
 def to_display_uint8(rgb: np.ndarray) -> np.ndarray:
