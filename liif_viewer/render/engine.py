@@ -10,6 +10,10 @@ between MLP batches, so superseded work stops within one batch.
 Screen tiles live on the viewport lattice (see :mod:`.viewport`), so panning at a
 fixed zoom renders only newly exposed tiles, and any tiling of a view (export)
 gives exactly the one-shot result.
+
+Memory: cached tiles hold their values; a render's working state (code
+projections, band interpolations) lives in its tiles only while it runs and is
+released when it stops, and the preview keeps at most ``PREVIEW_WORKING_BYTES``.
 """
 
 from __future__ import annotations
@@ -39,6 +43,11 @@ __all__ = ["RenderEngine", "RenderStep", "CancelToken", "Cancelled", "PRECISIONS
 GROUP_TILES = 8
 #: On a GPU, tiles go together while their code projections stay under this many codes (256 MB).
 GPU_GROUP_CODES = 1 << 18
+#: The coarse preview keeps every missing tile's working state (layer-1 code projections, 1 KB per
+#: code, and band interpolations) until the tile's final pass. Past this many bytes (views near 1:1
+#: in a large pane: 1.6 GB at 1:1 in a 1600x1000 pane) the preview is skipped; the bilinear stand-in
+#: shown meanwhile is already close to LIIF there.
+PREVIEW_WORKING_BYTES = 256 << 20
 
 
 class CancelToken:
@@ -144,6 +153,10 @@ class RenderEngine:
             self._stores["fp32"] = FeatureStore(self.model, self.rgb, "exact", self.device,
                                                 self.feature_tile, self.feature_budget_bytes)
         return self._stores["fp32"]
+
+    def feature_store(self) -> FeatureStore | None:
+        """The current image's feature store if one was made (never makes one; safe from another thread)."""
+        return self._stores.get("fp32")
 
     # --- classic panes ------------------------------------------------------------------------------
     def render_classic(self, vp: Viewport, method: str) -> np.ndarray:
@@ -365,7 +378,8 @@ class RenderEngine:
             return (self._evaluated(jobs) - evaluated_before) / inside
 
         try:
-            if all(store.has(k) for k in keys):
+            working = sum(self._working_bytes(job, rect) for job, rect, _ in jobs.values())
+            if working <= PREVIEW_WORKING_BYTES and all(store.has(k) for k in keys):
                 # Codes ready: a coarse pass over the whole view first (the same samples the final uses).
                 previews = [(k, *jobs[k][:2]) for k in missing]
                 previews = [(k, job, rect) for k, job, rect in previews if job is not None and rect is not None]
@@ -401,7 +415,31 @@ class RenderEngine:
                                      now - start, f"refining {done}/{len(tiles)}")
         except Cancelled:
             return
+        finally:  # cancelled or done: no cached tile keeps this render's projections
+            for job, _, _ in jobs.values():
+                if job is not None:
+                    job.release()
         yield RenderStep(request_id, "final", canvas, 1.0, fraction(), time.perf_counter() - start)
+
+    def _hidden(self) -> int:
+        return int(self.model.imnet.linears[0].weight.shape[0])
+
+    def _working_bytes(self, job: TileJob | None, rect: Rect | None) -> int:
+        """Upper bound of the working state a preview of ``rect`` leaves in ``job``: projections, bands."""
+        if job is None or rect is None:
+            return 0
+        rows = (rect[1] - rect[0]) / job.scale[1] + 4
+        cols = (rect[3] - rect[2]) / job.scale[0] + 4
+        bands = (rect[1] - rect[0]) * (rect[3] - rect[2]) * 12 if job.refines else 0
+        return int(rows * cols) * self._hidden() * 4 + bands
+
+    def working_limit_bytes(self) -> int:
+        """The most working state one render keeps in its tiles at once (beyond their cached values).
+
+        The preview's allowance plus the tile being finished, largest at 1:1: its projections and
+        their copy with the cell term (a group of tiles refined together at high zoom holds less).
+        """
+        return PREVIEW_WORKING_BYTES + 2 * (self.screen_tile + 4) ** 2 * self._hidden() * 4
 
     @staticmethod
     def _evaluated(jobs: dict[tuple[int, int], tuple[TileJob | None, Rect | None, bool]]) -> int:

@@ -1,4 +1,9 @@
-"""A byte-budgeted LRU cache of rendered screen tiles (any value with an ``nbytes`` attribute)."""
+"""A byte-budgeted LRU cache of rendered screen tiles (any value with an ``nbytes`` attribute).
+
+A value's size is taken when it is stored; a value that grows while a render works on it
+(a tile job's code projections) must shrink back when that render stops (``TileJob.release``),
+so that :meth:`TileCache.live_bytes` equals :attr:`TileCache.nbytes` between renders.
+"""
 
 from __future__ import annotations
 
@@ -58,5 +63,10 @@ class TileCache:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held now."""
+        """Bytes held, as counted when each value was stored (what the budget is checked against)."""
         return self._bytes
+
+    def live_bytes(self) -> int:
+        """Bytes the values hold now, measured again (includes the working state of running renders)."""
+        with self._lock:
+            return sum(value.nbytes for value in self._items.values())
