@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from liif_viewer.render import engine as engine_module
+from liif_viewer.render import memory
 from liif_viewer.render.engine import CancelToken, RenderEngine
+from liif_viewer.render.memory import Trimmer, malloc_trim
 from liif_viewer.render.viewport import Viewport
 
 
@@ -136,3 +138,25 @@ def test_feature_and_tile_caches_stay_within_their_budgets_over_many_views(model
         assert store.cached_bytes <= store.limit_bytes
         assert engine.tiles.live_bytes() == engine.tiles.nbytes <= engine.tiles.budget_bytes
 
+
+def test_trimmer_trims_at_most_once_per_interval():
+    trimmer = Trimmer(interval_s=60.0)
+    trimmer.maybe_trim()
+    trimmer.maybe_trim()
+    assert trimmer.calls == (1 if memory._LIBC is not None else 0)
+    assert isinstance(malloc_trim(), bool)
+
+
+def test_bf16_batches_reach_onednn_in_few_row_counts():
+    """oneDNN keeps a kernel (~0.5 MB) per row count; a query of any length pads to about 20 of them."""
+    import torch
+
+    from liif_viewer.render.fast_query import _pad_rows
+
+    sizes = set()
+    for rows in range(1, 4097):
+        act = torch.arange(rows * 2, dtype=torch.float32).view(rows, 2).to(torch.bfloat16)
+        padded = _pad_rows(act)
+        sizes.add(padded.shape[0])
+        assert padded.shape[0] >= rows and torch.equal(padded[:rows], act) and not padded[rows:].any()
+    assert len(sizes) <= 20 and max(sizes) == 4096
