@@ -9,6 +9,7 @@ from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 
 from liif_viewer.app.flight import FlightSettings
+from liif_viewer.app.tools import PICK_PROMPT
 from liif_viewer.render.demos import SweepSpec, sweep_frames, sweep_input
 from tests.app.conftest import open_and_settle, wait_settled
 
@@ -133,11 +134,19 @@ def test_click_a_point_flies_to_it_and_presentation_mode(qtbot, window):
     tools = window.tools
     tools.flight.settings = FlightSettings(zoom=4.0, seconds=0.2, fps=30.0)
     tools.pick_flight_target()
+    assert window.status.bar.currentMessage() == PICK_PROMPT
     pane = window.area.panes["liif"]
     click = QPoint(pane.width() // 2 + 10, pane.height() // 2 - 5)
     expected = window.state.image_under(pane.to_device(click.toPointF()))
     qtbot.mouseClick(pane, Qt.MouseButton.LeftButton, pos=click)
     assert tools.flight.flying and tools.target_xy == pytest.approx(expected)
+    assert window.status.bar.currentMessage() == ""  # the prompt is answered: it leaves with the click
+    with qtbot.waitSignal(tools.flight.finished, timeout=5000):
+        pass
+    assert PICK_PROMPT not in window.status.bar.currentMessage()
+    tools.pick_flight_target()  # Space while picking flies about the default point and ends the prompt too
+    window.commands["flight"].trigger()
+    assert tools.flight.flying and window.status.bar.currentMessage() == ""
     with qtbot.waitSignal(tools.flight.finished, timeout=5000):
         pass
     tools.toggle_presentation()
