@@ -255,9 +255,12 @@ class ViewerWindow(QMainWindow):
         self.commands["full_screen"].setChecked(False)
 
     def show_shortcuts(self) -> None:
-        """The `?` cheat sheet."""
+        """The `?` cheat sheet: opens it, or closes it when it is open."""
         if self._shortcuts is None:
             self._shortcuts = ShortcutsDialog(self)
+        if self._shortcuts.isVisible():
+            self._shortcuts.close()
+            return
         self._shortcuts.show()
         self._shortcuts.raise_()
 

@@ -143,7 +143,20 @@ def test_keyboard_fit_one_to_one_zoom_and_pan(qtbot, make_window, face_png):
     qtbot.keyClick(window, Qt.Key.Key_M)
     assert window.controller.precision == "exact"
     qtbot.keyClick(window, Qt.Key.Key_Question)
-    assert window._shortcuts is not None and window._shortcuts.isVisible()
+    sheet = window._shortcuts
+    assert sheet is not None and sheet.isVisible()
+    qtbot.keyClicks(sheet, "?")  # the sheet has the focus: `?` closes it again
+    assert not sheet.isVisible()
+    window.commands["shortcuts"].trigger()
+    assert sheet.isVisible()
+    window.commands["shortcuts"].trigger()  # and `?` on the window toggles it
+    assert not sheet.isVisible()
+    window.commands["shortcuts"].trigger()
+    qtbot.keyClick(sheet, Qt.Key.Key_Escape)
+    assert not sheet.isVisible()
+    window.commands["shortcuts"].trigger()
+    qtbot.keyClick(sheet, Qt.Key.Key_F1)
+    assert not sheet.isVisible()
 
 
 def test_dropping_a_file_opens_it(qtbot, make_window, face_png):
