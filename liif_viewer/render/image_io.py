@@ -97,6 +97,30 @@ def _to_arrays(img: Image.Image, notes: list[str]) -> tuple[np.ndarray, np.ndarr
     return np.asarray(img, dtype=np.float32) / 255.0, alpha
 
 
+_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF87a", "GIF"), (b"GIF89a", "GIF"),
+               (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"BM", "BMP"))
+
+
+def _sniffed_format(path: Path) -> str:
+    """The image format the file's first bytes announce ('' when none)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return ""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    return next((fmt for magic, fmt in _SIGNATURES if head.startswith(magic)), "")
+
+
+def _damage(name: str, fmt: str, detail: str) -> str:
+    """What is wrong with a file whose image data cannot be decoded, in one line."""
+    kind = f"{fmt} file" if fmt else "image file"
+    if "truncated" in detail.lower():
+        return f"{name}: the {kind} is cut short (incomplete download or copy?)"
+    return f"{name}: the {kind} is damaged ({detail or 'its data cannot be decoded'})"
+
+
 def load_image(path: str | os.PathLike[str]) -> LoadedImage:
     """Read ``path`` following the module's policy; raises ``ImageLoadError``."""
     path = Path(path)
@@ -107,8 +131,10 @@ def load_image(path: str | os.PathLike[str]) -> LoadedImage:
         raise ImageLoadError(f"{name}: is a folder, not an image")
     if path.stat().st_size == 0:
         raise ImageLoadError(f"{name}: the file is empty")
+    fmt = ""
     try:
         with Image.open(path) as img:
+            fmt = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "TIFF": "TIFF"}.get(img.format or "", img.format or "")
             img.load()
             icc = img.info.get("icc_profile")
             exif = img.getexif()
@@ -121,11 +147,15 @@ def load_image(path: str | os.PathLike[str]) -> LoadedImage:
             rgb, alpha = _to_arrays(img, notes)
             mode = img.mode
     except UnidentifiedImageError:
-        raise ImageLoadError(f"{name}: not an image Pillow can read") from None
+        sniffed = _sniffed_format(path)
+        if sniffed:
+            raise ImageLoadError(f"{name}: the {sniffed} file is damaged (its header is not valid)") from None
+        raise ImageLoadError(f"{name}: not an image (its contents match no image format the viewer reads)") from None
     except Image.DecompressionBombError as exc:
         raise ImageLoadError(f"{name}: too large to open safely ({exc})") from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageLoadError(f"{name}: cannot read the image ({str(exc).splitlines()[0] or 'corrupt'})") from None
+        raise ImageLoadError(_damage(name, fmt or _sniffed_format(path), str(exc).strip().splitlines()[0]
+                                     if str(exc).strip() else "")) from None
     if rgb.shape[0] == 0 or rgb.shape[1] == 0:
         raise ImageLoadError(f"{name}: the image has no pixels")
     return LoadedImage(np.ascontiguousarray(rgb), alpha, icc, exif_bytes, str(path), mode, notes)

@@ -70,7 +70,9 @@ def test_exif_orientation_applied(tmp_path):
     "name,content,message",
     [
         ("empty.png", b"", "empty"),
-        ("text.png", b"hello, not an image", "not an image"),
+        ("text.png", b"hello, not an image", "text.png: not an image"),
+        ("broken.png", b"\x89PNG\r\n\x1a\n this is not really a PNG", "broken.png: the PNG file is damaged"),
+        ("photo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF", "photo.jpg: the JPEG file is cut short"),
         ("missing.png", None, "no such file"),
     ],
 )
@@ -80,15 +82,20 @@ def test_bad_files_give_one_line_errors(tmp_path, name, content, message):
         path.write_bytes(content)
     with pytest.raises(ImageLoadError, match=message) as info:
         load_image(path)
-    assert "\n" not in str(info.value)
+    assert "\n" not in str(info.value) and "Pillow" not in str(info.value)  # what is wrong, not who read it
 
 
 def test_truncated_file(tmp_path, sample_rgb):
     full = save_image(tmp_path / "full.png", to_uint8(sample_rgb))
     cut = tmp_path / "cut.png"
     cut.write_bytes(full.read_bytes()[:5000])
-    with pytest.raises(ImageLoadError, match="cut.png"):
+    with pytest.raises(ImageLoadError, match="cut.png: the PNG file is cut short"):
         load_image(cut)
+    broken = tmp_path / "broken.png"
+    data = full.read_bytes()
+    broken.write_bytes(data[:3000] + bytes(500) + data[3500:])
+    with pytest.raises(ImageLoadError, match="broken.png: the PNG file is damaged"):
+        load_image(broken)
 
 
 def test_save_to_missing_folder_leaves_nothing(tmp_path):
