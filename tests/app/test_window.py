@@ -57,12 +57,22 @@ def test_opening_a_corrupt_file_keeps_the_previous_image_and_says_why(qtbot, mak
     assert window.controller.is_settled()
 
 
-def test_missing_file_gives_a_message_too(qtbot, make_window, tmp_path):
+def test_missing_file_gives_a_message_too(qtbot, make_window, tmp_path, face_png):
+    from liif_viewer.app.pane_area import EMPTY_HINT
+
     window = make_window()
+    hint = window.area.hint
+    assert hint.isVisible() and hint.text() == EMPTY_HINT  # the empty window says how to open an image
+    assert hint.geometry().contains(window.area.rect().center())
     with qtbot.waitSignal(window.open_failed, timeout=5000) as blocker:
         window.open_path(tmp_path / "nope.jpg")
+        assert hint.text() == "opening nope.jpg…"
     assert "nope.jpg" in blocker.args[1]
     assert window.controller.doc is None
+    assert hint.isVisible() and hint.text() == EMPTY_HINT
+    with qtbot.waitSignal(window.image_opened, timeout=5000):
+        window.open_path(face_png)
+    assert not hint.isVisible()
 
 
 def test_layouts_liif_alone_and_swipe_with_a_draggable_divider(qtbot, make_window, face_png):
