@@ -211,3 +211,21 @@ def test_paste_shows_the_clipboard_image_and_copy_gives_the_liif_view(qtbot, mak
     window.copy_view()
     copied = qimage_to_u8(QGuiApplication.clipboard().image())
     np.testing.assert_array_equal(copied, window.store.top("liif").u8)
+
+
+def test_progress_text_stays_on_one_line_inside_the_bar(qtbot):
+    from PySide6.QtWidgets import QStatusBar
+
+    from liif_viewer.app.status import PROGRESS_WIDTH, StatusPanel
+
+    bar = QStatusBar()
+    qtbot.addWidget(bar)
+    status = StatusPanel(bar)
+    bar.show()
+    long = "encoding features (3/9) for the whole view of this rather large photograph at 100%"
+    status.set_progress(0.3, long)
+    shown = status.progress.format()
+    assert "\n" not in shown and shown.endswith("…") and status.progress.toolTip() == long
+    assert status.progress.fontMetrics().horizontalAdvance(shown) <= PROGRESS_WIDTH - 16
+    status.set_progress(0.5, "encoding 1/9")
+    assert status.progress.format() == "encoding 1/9" and status.progress.text() == "encoding 1/9"
