@@ -180,7 +180,7 @@ class RenderController(QObject):
         if update.image is not None:
             self.store.set_image(update.image)
         if update.final:
-            self.store.set_liif_note("")
+            self.store.set_liif_note(update.message)  # '' unless the final image is not LIIF's (tiny images)
         elif update.kind == "encoding":
             self.store.set_liif_note(update.message)
         else:

@@ -149,3 +149,17 @@ def test_transparent_parts_show_a_checkerboard_in_every_pane(qtbot, make_window,
         assert values["alpha"] == (expected,)
         window.status.set_cursor((image_x, 36.5), values)
         assert f"alpha {expected}" in window.status.cursor.text()
+
+
+def test_a_one_pixel_image_shows_its_colour_in_the_liif_pane(qtbot, make_window, tmp_path):
+    path = tmp_path / "dot.png"
+    Image.fromarray(np.array([[[200, 30, 30]]], np.uint8)).save(path)
+    window = make_window(600, 300)
+    open_and_settle(qtbot, window, path)
+    vp = window.state.viewport
+    assert vp.scale > 50  # fit: one pixel fills the pane's height
+    shown = window.store.top("liif")
+    assert shown.final and shown.viewport == vp
+    middle = shown.u8[vp.height // 4:3 * vp.height // 4, vp.width // 2 - 20:vp.width // 2 + 20]
+    assert (middle.reshape(-1, 3) == (200, 30, 30)).all()  # not LIIF's mottled (184, 60, 51)
+    assert "LIIF needs 2×2 px" in window.store.liif_note  # and the pane says why it is not LIIF's
