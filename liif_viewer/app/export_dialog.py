@@ -213,7 +213,8 @@ class ExportDialog(QDialog):
     def _on_path_edited(self) -> None:
         fmt = FORMATS.get(Path(self.path.text()).suffix.lower())
         self.format_label.setText(f"Format: {fmt}" if fmt else "Format: unknown — use .png, .jpg, .tif or .webp")
-        self.quality.setEnabled(fmt in ("JPEG", "WebP") and self.path.isEnabled())
+        self.quality.setVisible(fmt in ("JPEG", "WebP"))  # a quality only for the lossy formats
+        self.quality.setEnabled(self.path.isEnabled())
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(), _FILTER,

@@ -56,6 +56,36 @@ def test_region_size_aspect_and_scale(dialog):
     assert dialog.path.text().endswith("face-liif-288x216.png")  # the automatic name follows the size
 
 
+def test_a_stretched_size_says_both_scales_and_the_scale_box_follows_the_size(dialog):
+    form = dialog.form
+    form.set_region((10, 10, 40, 48))
+    form.lock.setChecked(False)
+    form.set_size(3000, 2000)
+    assert form.output_size() == (3000, 2000)
+    assert "×75.0 × 41.7, stretched 1.8:1 wide" in form.summary.text()
+    assert form.scale.value() == pytest.approx(75.0)  # not a stale 4.000
+    form.lock.setChecked(True)  # the lock restores the region's aspect: one scale again
+    assert form.output_size() == (3000, 3600) and "stretched" not in form.summary.text()
+    assert "×75.0" in form.summary.text()
+    form.out_width.setValue(200)
+    assert form.scale.value() == pytest.approx(5.0) and form.output_size() == (200, 240)
+    form.set_scale(2.5)  # scale mode: the box is the input again
+    assert form.output_size() == (100, 120) and form.scale.value() == 2.5
+
+
+def test_describe_scale_allows_the_rounding_of_one_output_pixel():
+    from liif_viewer.app.export_form import describe_scale
+
+    assert describe_scale((101, 33), (0, 0, 30, 10)) == ("×3.37", False)  # 101 x 33.7 rounded: not stretched
+    assert describe_scale((40, 80), (0, 0, 40, 40)) == ("×1 × 2, stretched 2:1 tall", True)
+
+
+def test_quality_is_offered_for_lossy_formats_only(dialog, tmp_path):
+    for name, lossy in (("a.png", False), ("a.jpg", True), ("a.tif", False), ("a.webp", True)):
+        dialog.path.setText(str(tmp_path / name))
+        assert dialog.quality.isVisibleTo(dialog) == lossy, name
+
+
 def test_exports_the_same_pixels_as_the_headless_job(qtbot, dialog, model, tmp_path):
     from liif_viewer.render.engine import RenderEngine
     from liif_viewer.render.export import ExportJob, ExportRequest
