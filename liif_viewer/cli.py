@@ -67,12 +67,15 @@ def _write_export(args: argparse.Namespace, image: LoadedImage, request: ExportR
     """Render ``request`` of ``image`` with a progress bar and write ``args.output`` (upscale and export)."""
     from .render.engine import RenderEngine
     from .render.export import ExportJob
-    from .render.image_io import ImageSaveError
+    from .render.image_io import ImageSaveError, check_writable
 
     width, height = request.size
     if width * height > args.max_pixels:
         raise UserError(f"output {width}x{height} is {width * height / 1e6:.0f} MP, above --max-pixels "
                         f"{args.max_pixels / 1e6:.0f} MP; raise the limit to go ahead")
+    problem = check_writable(args.output)  # before the model loads and the render runs, not after
+    if problem:
+        raise UserError(problem)
     model, device = _load_model(args) if request.method == "liif" else (None, "cpu")
     start = time.perf_counter()
     engine = RenderEngine(model, device)
@@ -148,6 +151,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         small = sweep_input(image.rgb, args.from_px, crop) if args.kind == "sweep" else None
     except ValueError as exc:
         raise UserError(str(exc)) from None
+    from .render.image_io import check_writable
+    from .render.record import FORMATS
+
+    problem = check_writable(args.output, tuple(FORMATS))
+    if problem:
+        raise UserError(problem)
     model, device = _load_model(args)
     engine = RenderEngine(model, device)
     if small is not None:

@@ -18,6 +18,7 @@ Policy (applies to the viewer, ``upscale`` and ``export``):
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -26,7 +27,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["LoadedImage", "ImageLoadError", "ImageSaveError", "load_image", "save_image", "to_uint8", "ALPHA_FORMATS"]
+__all__ = ["LoadedImage", "ImageLoadError", "ImageSaveError", "load_image", "save_image", "to_uint8", "ALPHA_FORMATS",
+           "check_writable", "write_error_reason"]
 
 ALPHA_FORMATS = {".png", ".tif", ".tiff", ".webp"}
 _SUFFIX_FORMAT = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP",
@@ -185,6 +187,46 @@ def _encoder_options(fmt: str, quality: int, icc: bytes | None, exif: bytes | No
     return opts
 
 
+def write_error_reason(exc: OSError) -> str:
+    """Why creating or writing a file failed, in words (the folder is known to exist)."""
+    reasons = {
+        errno.EACCES: "permission denied (you cannot create files there)",
+        errno.EPERM: "permission denied (you cannot create files there)",
+        errno.EROFS: "the folder is on a read-only file system",
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "your disk quota is used up",
+        errno.ENOENT: "the folder does not accept new files (a system folder?)",
+        errno.ENAMETOOLONG: "the file name is too long",
+        errno.EISDIR: "a folder has that name",
+    }
+    return reasons.get(exc.errno or -1) or exc.strerror or str(exc)
+
+
+def check_writable(path: str | os.PathLike[str], suffixes: tuple[str, ...] = tuple(_SUFFIX_FORMAT)) -> str:
+    """'' when a file can be written at ``path``, else a one-line reason, found before any work is done:
+    the extension is one of ``suffixes``, and a temporary file is created in the folder and deleted
+    again (permissions alone do not tell, e.g. root in /proc, a read-only mount)."""
+    path = Path(path)
+    if path.suffix.lower() not in suffixes:
+        return f"{path.name}: unknown output format; use one of {', '.join(sorted(suffixes))}"
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.exists():
+        return f"cannot write {path}: folder {folder} does not exist"
+    if not folder.is_dir():
+        return f"cannot write {path}: {folder} is a file, not a folder"
+    if path.is_dir():
+        return f"cannot write {path}: it is a folder"
+    if len(os.fsencode(path.name)) > 255:
+        return f"cannot write {path.name[:40]}…: the file name is too long"
+    try:
+        fd, name = tempfile.mkstemp(prefix=".liif-viewer-check-", suffix=".part", dir=folder)
+    except OSError as exc:
+        return f"cannot write to {folder}: {write_error_reason(exc)}; choose another folder"
+    os.close(fd)
+    Path(name).unlink(missing_ok=True)
+    return ""
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
@@ -222,7 +264,7 @@ def save_image(
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix + ".part", dir=folder)
     except OSError as exc:
-        raise ImageSaveError(f"cannot write to {folder}: {exc.strerror or exc}") from None
+        raise ImageSaveError(f"cannot write to {folder}: {write_error_reason(exc)}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             img.save(fh, format=fmt, **_encoder_options(fmt, quality, icc_profile, exif, text))
@@ -230,5 +272,6 @@ def save_image(
         os.replace(tmp_name, path)
     except Exception as exc:
         Path(tmp_name).unlink(missing_ok=True)
-        raise ImageSaveError(f"could not write {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        reason = write_error_reason(exc) if isinstance(exc, OSError) else str(exc)
+        raise ImageSaveError(f"could not write {path}: {reason}") from None
     return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -159,9 +160,22 @@ def test_unwritable_destination_gives_a_clear_message(qtbot, dialog, tmp_path):
     not_a_folder.write_text("x")
     dialog.path.setText(str(not_a_folder / "out.png"))
     assert not dialog.start()
-    assert "does not exist" in dialog.panel.message.text() and dialog.job is None
+    assert "is a file, not a folder" in dialog.panel.message.text() and dialog.job is None
     dialog.path.setText(str(tmp_path / "out.bmpx"))
     assert not dialog.start() and ".png" in dialog.panel.message.text()
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc (a folder that takes no files)")
+def test_a_folder_that_takes_no_files_is_refused_before_rendering_and_not_remembered(qtbot, dialog):
+    dialog.form.region_whole.setChecked(True)
+    dialog.form.set_size(6000, 4500)
+    dialog.form.method.setCurrentIndex(1)  # exact LIIF: minutes, were it rendered first
+    dialog.confirm_large = lambda text: True
+    dialog.path.setText("/proc/forbidden.png")
+    assert not dialog.start() and dialog.job is None
+    assert dialog.panel.message.text() == ("cannot write to /proc: the folder does not accept new files "
+                                           "(a system folder?); choose another folder")
+    assert dialog.settings.value("export/dir") is None  # /proc is not remembered as the export folder
 
 
 def test_a_full_disk_gives_a_message_and_no_partial_file(qtbot, dialog, tmp_path, monkeypatch):
@@ -178,10 +192,11 @@ def test_a_full_disk_gives_a_message_and_no_partial_file(qtbot, dialog, tmp_path
     assert dialog.start()
     with qtbot.waitSignal(dialog.job.failed, timeout=10_000) as blocker:
         pass
-    assert "No space left on device" in blocker.args[0] and "Traceback" not in blocker.args[0]
+    assert "the disk is full" in blocker.args[0] and "Traceback" not in blocker.args[0]
     qtbot.waitUntil(lambda: dialog.job is None, timeout=5000)
-    assert "No space left on device" in dialog.panel.message.text()
+    assert "the disk is full" in dialog.panel.message.text()
     assert list(tmp_path.iterdir()) == []
+    assert dialog.settings.value("export/dir") is None  # a folder is remembered only once a file was written
 
 
 def test_a_large_export_asks_first_and_one_beyond_memory_is_refused(qtbot, dialog, tmp_path, monkeypatch):
