@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from .messages import (
     CLASSIC_METHODS,
+    SOURCES,
     ClassicRequest,
     LiifRequest,
     LiifUpdate,
@@ -31,6 +32,12 @@ __all__ = ["RenderController", "LIIF_DEBOUNCE_MS"]
 logger = logging.getLogger(__name__)
 
 LIIF_DEBOUNCE_MS = 60  # a burst of wheel/drag events becomes one LIIF request this long after the last
+
+
+def _over_grey(u8: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """An image with transparency over the checkerboard's mean grey (what panes draw before a render)."""
+    a = alpha[:, :, None].astype(np.float32) / 255.0
+    return (u8 * a + 181.0 * (1.0 - a) + 0.5).astype(np.uint8)
 
 
 class RenderController(QObject):
@@ -60,6 +67,7 @@ class RenderController(QObject):
         self._request_ids = itertools.count(1)
         self._image_ids = itertools.count(1)
         self._classic_id = 0
+        self._classic_shown: dict[str, int] = {}  # per source, the request id of the classic render shown
         self.liif_request: LiifRequest | None = None
         self._liif_timer = QTimer(self)
         self._liif_timer.setSingleShot(True)
@@ -137,11 +145,12 @@ class RenderController(QObject):
             self._liif_timer.start()
 
     def request_classic(self) -> None:
-        """Render the visible classic panes of the current view."""
+        """Render the visible classic panes of the current view, and the LIIF pane's stand-in."""
         visible = self.area.visible_sources()
         sources = tuple(s for s in CLASSIC_METHODS if s in visible)
-        # Until the model is ready the LIIF pane shows a classic stand-in rather than nothing.
-        standin = self.liif_available is None and self.liif_request is None and "liif" in visible
+        # Until LIIF has rendered this very view, a classic stand-in (a few ms) lies under the LIIF
+        # renders, so what a drag exposes or a zoom-out uncovers is never empty.
+        standin = "liif" in visible and not self.store.is_current("liif", self.state.viewport)
         if self.doc is None or not (sources or standin):
             return
         self._classic_id = next(self._request_ids)
@@ -161,16 +170,24 @@ class RenderController(QObject):
     def _on_opened(self, image: OpenedImage) -> None:
         self.doc = image
         self.store.clear()
+        # renders of the previous image (requests up to now) are not shown any more
+        self._classic_shown = dict.fromkeys(SOURCES, self._classic_id + 1)
+        self.store.set_base(image.u8 if image.alpha is None else _over_grey(image.u8, image.alpha))
         self.liif.post(SetImage(image.image_id, image.rgb, image.alpha))
         self.opened.emit(image)  # the window sets the initial view, which requests renders
         self.view_changed()
 
     def _on_classic(self, image: PaneImage) -> None:
-        late_standin = image.source == "liif" and (self.liif_available is not None or self.liif_request is not None)
-        if image.request_id != self._classic_id or late_standin:
+        # A render of an older view is still the best a pane has until the newest arrives (it is
+        # drawn moved to the current view): show it unless something newer is shown already.
+        if image.request_id < self._classic_shown.get(image.source, 0):
             self.stale_dropped += 1
             return
-        self.store.set_image(image)
+        self._classic_shown[image.source] = image.request_id
+        if image.source == "liif":
+            self.store.set_liif_standin(image)
+        else:
+            self.store.set_image(image)
         self._check_settled()
 
     def _on_liif(self, update: LiifUpdate) -> None:

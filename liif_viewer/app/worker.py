@@ -177,15 +177,18 @@ class ClassicWorker(_JobThread):
     def run_request(self, request: object, cancel: CancelToken) -> None:
         """Render each requested classic source of the current image."""
         assert isinstance(request, ClassicRequest)
+        vp = request.viewport
+        done: dict[str, np.ndarray] = {}  # method → display pixels of this view
         for source in request.sources:
             if cancel.cancelled or request.image_id != self._image_id:
                 return
-            rgb = self._render(request.viewport, CLASSIC_METHODS[source])
-            self.rendered.emit(PaneImage(source, request.request_id, request.viewport, to_display_uint8(rgb)))
+            method = CLASSIC_METHODS[source]
+            done[method] = to_display_uint8(self._render(vp, method))
+            self.rendered.emit(PaneImage(source, request.request_id, vp, done[method]))
         if request.liif_standin and not cancel.cancelled and request.image_id == self._image_id:
-            vp = request.viewport
-            rgb = self._render(vp, standin_method(vp))
-            self.rendered.emit(PaneImage("liif", request.request_id, vp, to_display_uint8(rgb), final=False))
+            method = standin_method(vp)  # the Bilinear pane's pixels when it has them (no second render)
+            u8 = done[method] if method in done else to_display_uint8(self._render(vp, method))
+            self.rendered.emit(PaneImage("liif", request.request_id, vp, u8, final=False))
 
     def _render(self, vp: Viewport, method: str) -> np.ndarray:
         rgb = render_classic(self._u8, vp, method, BACKGROUND)
