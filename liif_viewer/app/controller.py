@@ -51,6 +51,7 @@ class RenderController(QObject):
     opened = Signal(object)  # OpenedImage
     open_failed = Signal(str, str)  # path, message
     liif_step = Signal(object)  # LiifUpdate of the current request
+    model_phase = Signal(str)  # what the model's start is doing (starting PyTorch…, loading the model…, …)
     model_ready = Signal(str)  # device description
     model_failed = Signal(str)  # message
     message = Signal(str)  # worker progress or error, for the status bar
@@ -63,6 +64,7 @@ class RenderController(QObject):
         self.doc: OpenedImage | None = None
         self.precision = "fast"
         self.liif_available: bool | None = None  # None while the model loads
+        self.model_phase_text = "loading the model…"  # the LIIF pane's note until the model is ready
         self.stale_dropped = 0  # results that arrived for a superseded request
         self._request_ids = itertools.count(1)
         self._image_ids = itertools.count(1)
@@ -79,6 +81,7 @@ class RenderController(QObject):
         self.classic.open_failed.connect(self.open_failed)
         self.classic.rendered.connect(self._on_classic)
         self.liif.updated.connect(self._on_liif)
+        self.liif.phase.connect(self._on_model_phase)
         self.liif.model_ready.connect(self._on_model_ready)
         self.liif.model_failed.connect(self._on_model_failed)
         self.liif.message.connect(self.message)
@@ -140,7 +143,7 @@ class RenderController(QObject):
             return
         self.request_classic()
         if self.liif_available is None:
-            self.store.set_liif_note("loading the model…")
+            self.store.set_liif_note(self.model_phase_text)
         if self.liif_available is not False:
             self._liif_timer.start()
 
@@ -198,12 +201,18 @@ class RenderController(QObject):
             self.store.set_image(update.image)
         if update.final:
             self.store.set_liif_note(update.message)  # '' unless the final image is not LIIF's (tiny images)
-        elif update.kind == "encoding":
-            self.store.set_liif_note(update.message)
+        elif update.kind in ("encoding", "standin"):
+            self.store.set_liif_note(update.message)  # encoding features (3/9); bilinear stand-in
         else:
             self.store.set_liif_note(f"refining {update.progress:.0%}")
         self.liif_step.emit(update)
         self._check_settled()
+
+    def _on_model_phase(self, text: str) -> None:
+        self.model_phase_text = text
+        if self.liif_available is None and self.doc is not None:
+            self.store.set_liif_note(text)
+        self.model_phase.emit(text)
 
     def _on_model_ready(self, device: str) -> None:
         # torch, Qt and the model are now loaded and live as long as the process. A full garbage

@@ -41,7 +41,7 @@ class StatusPanel(QWidget):
         self.render.setToolTip("last full LIIF render of the view: time · LIIF pixels per second · share of the "
                                "view LIIF evaluated (the rest came from the tile cache)")
         self.zoom = QLabel("")
-        self.device = QLabel("loading model…")
+        self.device = QLabel("loading the model…")
         self.mode = QToolButton()
         self.mode.setCheckable(True)
         self.mode.setAutoRaise(True)

@@ -68,6 +68,7 @@ class ViewerWindow(QMainWindow):
         c.opened.connect(self._on_opened)
         c.open_failed.connect(self._on_open_failed)
         c.liif_step.connect(self._on_liif_step)
+        c.model_phase.connect(self.status.set_device)  # starting PyTorch…, loading the model…, …
         c.model_ready.connect(self.status.set_device)
         c.model_failed.connect(self._on_model_failed)
         c.message.connect(self.status.message)

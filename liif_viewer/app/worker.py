@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
 from ..render.alpha import alpha_for_view, over_checkerboard
-from ..render.engine import CancelToken, RenderEngine
+from ..render.cancel import CancelToken
 from ..render.image_io import ImageLoadError, load_image
 from ..render.resample import inside_span, render_classic, standin_method, to_display_uint8
 from ..render.viewport import Viewport
@@ -36,7 +37,10 @@ from .messages import (
     UseImage,
 )
 
-__all__ = ["LiifWorker", "ClassicWorker", "one_line"]
+if TYPE_CHECKING:  # torch loads in the LIIF worker's thread, so the window shows before it is there
+    from ..render.engine import RenderEngine
+
+__all__ = ["LiifWorker", "ClassicWorker", "one_line", "warm_up"]
 
 logger = logging.getLogger(__name__)
 
@@ -200,17 +204,27 @@ class ClassicWorker(_JobThread):
 PARTIAL_EVERY_S = 0.5
 
 
+def warm_up(engine: RenderEngine) -> None:
+    """Run the encoder and the fast decoder once on a tiny image: the first use of the CPU's kernels
+    (thread pool, oneDNN primitives, the folded decoder) happens here, not in the first view."""
+    rng = np.random.default_rng(0)
+    engine.set_image(rng.random((24, 24, 3), dtype=np.float32))
+    engine.render_liif_sync(Viewport(12.0, 12.0, 1.5, 32, 32), "fast")  # its caches go with the next image
+
+
 class LiifWorker(_JobThread):
     """Owns the model and the RenderEngine; runs ``LoadModel``, ``SetImage`` and ``LiifRequest`` jobs.
 
     Keep torch work in this thread (the model is loaded here too): once a second thread has run
     torch's OpenMP-parallel ops, a 2-core machine ran this thread's small ops 2-4x slower
     (measured: a x30 full-window refine 1.5 s instead of 1.0 s with the model loaded in the GUI thread).
+    torch itself is imported here too, while the window is already up.
     """
 
     model_ready = Signal(str)  # device description
     model_failed = Signal(str)  # one-line message; LIIF is unavailable
     message = Signal(str)  # progress of fetching weights etc.
+    phase = Signal(str)  # what the model's start is doing: starting PyTorch…, loading the model…, …
     updated = Signal(object)  # LiifUpdate
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -235,11 +249,14 @@ class LiifWorker(_JobThread):
             self._rgb = command.rgb
 
     def _load_model(self, command: LoadModel) -> None:
+        self.phase.emit("starting PyTorch…")  # its first import after set-up reads ~0.5 GB of libraries
         from ..model import CheckpointError, WeightsError, describe_device, load_model, pick_device
+        from ..render.engine import RenderEngine
 
         try:
             device = pick_device(command.device)
             model = command.model
+            self.phase.emit("loading the model…")
             if model is None:
                 model = load_model(command.path, device=device, say=self.message.emit)
             else:
@@ -247,9 +264,15 @@ class LiifWorker(_JobThread):
         except (CheckpointError, WeightsError, ValueError, OSError, RuntimeError) as exc:
             self.model_failed.emit(str(exc).strip().splitlines()[0] if str(exc).strip() else one_line(exc))
             return
-        self.engine = RenderEngine(model, device, background=BACKGROUND)
+        engine = RenderEngine(model, device, background=BACKGROUND)
+        self.phase.emit(f"preparing the {'CPU' if device.type == 'cpu' else 'GPU'} kernels…")
+        try:
+            warm_up(engine)
+        except (RuntimeError, MemoryError) as exc:  # the first real view will say what is wrong, if anything
+            logger.debug("warm-up failed: %s", exc)
+        self.engine = engine
         if self._rgb is not None:
-            self.engine.set_image(self._rgb)
+            engine.set_image(self._rgb)
         self.model_ready.emit(describe_device(device))
 
     def run_request(self, request: object, cancel: CancelToken) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ import numpy as np
 import torch
 
 from ..model import LIIF
+from .cancel import CancelToken
 from .fast_query import PRECISIONS, Cancelled, FoldedDecoder
 from .features import FeatureStore
 from .liif_tiles import Scale, TileInside, TileJob, code_box, run_together, tile_inside
@@ -43,25 +43,6 @@ GPU_GROUP_CODES = 1 << 18
 #: nothing but its zero padding, and colours drift by 25-45 levels (a 1x1 (200, 30, 30) renders a
 #: mottled ~(184, 60, 51)); smaller images get the stand-in, which is exact for them.
 MIN_LIIF_SIDE = 2
-
-
-class CancelToken:
-    """Set by the requester when a newer request supersedes this one."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        """Ask the running job to stop at its next check."""
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        """Whether ``cancel`` was called."""
-        return self._event.is_set()
-
-    def __call__(self) -> bool:
-        return self._event.is_set()
 
 
 @dataclass(frozen=True)

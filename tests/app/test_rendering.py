@@ -58,7 +58,8 @@ def test_a_burst_of_20_zoom_events_renders_once_at_full_resolution(qtbot, make_w
 def test_the_event_loop_keeps_ticking_while_the_liif_pane_renders(qtbot, make_window, tmp_path):
     window = make_window(900, 480)
     window.set_layout("liif")
-    qtbot.waitUntil(lambda: window.controller.liif_available, timeout=10_000)
+    # (``is True``: a callback returning None counts as met for waitUntil, and None means "still loading")
+    qtbot.waitUntil(lambda: window.controller.liif_available is True, timeout=30_000)
     ticks: list[float] = []
     timer = QTimer()
     timer.setInterval(5)
@@ -108,7 +109,8 @@ def test_the_liif_pane_shows_a_stand_in_while_the_model_loads(qtbot, make_window
         u8 = np.asarray(window.controller.doc.u8)
         expected = to_display_uint8(render_classic(u8, vp, "bilinear" if zoom >= 1 else "area", BACKGROUND))
         np.testing.assert_array_equal(shown.u8, expected)
-        assert window.store.liif_note == "loading the model…" and not window.controller.is_settled()
+        qtbot.waitUntil(lambda: window.store.liif_note == "loading the model…", timeout=10_000)  # its phase now
+        assert not window.controller.is_settled()
     finally:
         release.set()  # never leave the worker blocked, even when an assertion failed
     wait_settled(qtbot, window)

@@ -229,3 +229,28 @@ def test_progress_text_stays_on_one_line_inside_the_bar(qtbot):
     assert status.progress.fontMetrics().horizontalAdvance(shown) <= PROGRESS_WIDTH - 16
     status.set_progress(0.5, "encoding 1/9")
     assert status.progress.format() == "encoding 1/9" and status.progress.text() == "encoding 1/9"
+
+
+def test_the_window_starts_without_torch_and_says_what_the_model_start_is_doing(qtbot, model, settings, face_png):
+    import subprocess
+    import sys
+
+    from liif_viewer.app import ViewerWindow
+    from tests.conftest import ROOT
+
+    code = "import sys, liif_viewer.app, liif_viewer.cli; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr  # torch loads in the LIIF worker, behind a shown window
+    window = ViewerWindow(settings, model=model, device="cpu")
+    qtbot.addWidget(window)
+    phases, notes = [], []
+    window.controller.model_phase.connect(phases.append)
+    window.store.changed.connect(lambda s: s == "liif" and notes.append(window.store.liif_note))
+    window.open_path(face_png)
+    with qtbot.waitSignal(window.controller.model_ready, timeout=30_000):
+        pass
+    assert phases == ["starting PyTorch…", "loading the model…", "preparing the CPU kernels…"]
+    assert window.status.device.text().startswith("CPU")
+    wait_settled(qtbot, window)
+    assert any(n.startswith("encoding features (") for n in notes)
+    assert window.store.liif_note == ""
