@@ -274,7 +274,10 @@ class ViewerWindow(QMainWindow):
     def _on_liif_step(self, update: LiifUpdate) -> None:
         if update.final:
             self.status.set_progress(None)
-            self.status.set_render(update.seconds, update.evaluated_px, update.evaluated_fraction)
+            if update.message:  # not LIIF's own image (an image too small for LIIF): no timing to show
+                self.status.render.setText("")
+            else:
+                self.status.set_render(update.seconds, update.evaluated_px, update.evaluated_fraction)
         else:
             self.status.set_progress(update.progress, update.message or update.kind)
 

@@ -386,6 +386,9 @@ class RenderEngine:
                     if k not in missing:
                         continue
                     needed = [fk for fk in self._view_feature_keys(vp, k, precision) if not store.has(fk)]
+                    if needed:  # say so before the first tile, which may take seconds
+                        yield RenderStep(request_id, "encoding", None, done / len(tiles), fraction(),
+                                         time.perf_counter() - start, f"encoding features (0/{len(needed)})")
                     for i, _ in enumerate(store.encode_iter(needed, cancel)):
                         yield RenderStep(request_id, "encoding", None, done / len(tiles), fraction(),
                                          time.perf_counter() - start, f"encoding features ({i + 1}/{len(needed)})")
