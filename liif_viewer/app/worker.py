@@ -40,7 +40,7 @@ from .messages import (
 if TYPE_CHECKING:  # torch loads in the LIIF worker's thread, so the window shows before it is there
     from ..render.engine import RenderEngine
 
-__all__ = ["LiifWorker", "ClassicWorker", "one_line", "warm_up"]
+__all__ = ["LiifWorker", "ClassicWorker", "one_line"]
 
 logger = logging.getLogger(__name__)
 
@@ -204,14 +204,6 @@ class ClassicWorker(_JobThread):
 PARTIAL_EVERY_S = 0.5
 
 
-def warm_up(engine: RenderEngine) -> None:
-    """Run the encoder and the fast decoder once on a tiny image: the first use of the CPU's kernels
-    (thread pool, oneDNN primitives, the folded decoder) happens here, not in the first view."""
-    rng = np.random.default_rng(0)
-    engine.set_image(rng.random((24, 24, 3), dtype=np.float32))
-    engine.render_liif_sync(Viewport(12.0, 12.0, 1.5, 32, 32), "fast")  # its caches go with the next image
-
-
 class LiifWorker(_JobThread):
     """Owns the model and the RenderEngine; runs ``LoadModel``, ``SetImage`` and ``LiifRequest`` jobs.
 
@@ -264,15 +256,11 @@ class LiifWorker(_JobThread):
         except (CheckpointError, WeightsError, ValueError, OSError, RuntimeError) as exc:
             self.model_failed.emit(str(exc).strip().splitlines()[0] if str(exc).strip() else one_line(exc))
             return
-        engine = RenderEngine(model, device, background=BACKGROUND)
-        self.phase.emit(f"preparing the {'CPU' if device.type == 'cpu' else 'GPU'} kernels…")
-        try:
-            warm_up(engine)
-        except (RuntimeError, MemoryError) as exc:  # the first real view will say what is wrong, if anything
-            logger.debug("warm-up failed: %s", exc)
-        self.engine = engine
+        # No warm-up render here: measured, a tiny render before the first view cost ~2.8 s on a busy
+        # 2-core machine and took nothing off the first view (torch's first-use costs are small).
+        self.engine = RenderEngine(model, device, background=BACKGROUND)
         if self._rgb is not None:
-            engine.set_image(self._rgb)
+            self.engine.set_image(self._rgb)
         self.model_ready.emit(describe_device(device))
 
     def run_request(self, request: object, cancel: CancelToken) -> None:

@@ -249,7 +249,7 @@ def test_the_window_starts_without_torch_and_says_what_the_model_start_is_doing(
     window.open_path(face_png)
     with qtbot.waitSignal(window.controller.model_ready, timeout=30_000):
         pass
-    assert phases == ["starting PyTorch…", "loading the model…", "preparing the CPU kernels…"]
+    assert phases == ["starting PyTorch…", "loading the model…"]
     assert window.status.device.text().startswith("CPU")
     wait_settled(qtbot, window)
     assert any(n.startswith("encoding features (") for n in notes)
