@@ -118,8 +118,8 @@ def run_viewer(options: ViewOptions) -> int:
         if options.window_size or options.screenshot:
             window.resize(*(options.window_size or SCREENSHOT_SIZE))
         window.set_initial_view(options.zoom, options.center)
+        window.show()  # first: a status message shown before the window is hides none of its labels
         window.open_path(options.image or SAMPLE_IMAGE)
-        window.show()
         if not options.screenshot:
             return app.exec()
         return _screenshot(app, window, Path(options.screenshot), options.timeout_s)
