@@ -103,7 +103,12 @@ def test_the_liif_pane_shows_a_stand_in_while_the_model_loads(qtbot, make_window
         window.set_initial_view(zoom, (48.0, 36.0))
         with qtbot.waitSignal(window.image_opened, timeout=10_000):
             window.open_path(face_png)
-        qtbot.waitUntil(lambda: bool(window.store.layers("liif")), timeout=10_000)
+
+        def standin_shown() -> bool:  # (one for an earlier view may come first: shown until this one)
+            layers = window.store.layers("liif")
+            return bool(layers) and layers[0].image.viewport == window.state.viewport
+
+        qtbot.waitUntil(standin_shown, timeout=10_000)
         shown, vp = window.store.layers("liif")[0].image, window.state.viewport
         assert window.controller.liif_available is None and not shown.final and shown.viewport == vp
         u8 = np.asarray(window.controller.doc.u8)
