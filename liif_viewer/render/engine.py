@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ import numpy as np
 import torch
 
 from ..model import LIIF
+from .cancel import CancelToken
 from .fast_query import PRECISIONS, Cancelled, FoldedDecoder
 from .features import FeatureStore
 from .liif_tiles import Scale, TileInside, TileJob, code_box, run_together, tile_inside
@@ -38,12 +38,16 @@ from .resample import inside_span, render_classic, standin_method, to_display_ui
 from .tile_cache import TileCache
 from .viewport import Viewport
 
-__all__ = ["RenderEngine", "RenderStep", "CancelToken", "Cancelled", "PRECISIONS", "averaged"]
+__all__ = ["RenderEngine", "RenderStep", "CancelToken", "Cancelled", "PRECISIONS", "MIN_LIIF_SIDE", "averaged"]
 
 #: Tiles refined together (one shared MLP query per refinement level) in fast mode at high zoom.
 GROUP_TILES = 8
 #: On a GPU, tiles go together while their code projections stay under this many codes (256 MB).
 GPU_GROUP_CODES = 1 << 18
+#: LIIF needs images at least this many pixels wide and high. Across a 1-pixel side the encoder sees
+#: nothing but its zero padding, and colours drift by 25-45 levels (a 1x1 (200, 30, 30) renders a
+#: mottled ~(184, 60, 51)); smaller images get the stand-in, which is exact for them.
+MIN_LIIF_SIDE = 2
 #: The coarse preview keeps every missing tile's working state (layer-1 code projections, 1 KB per
 #: code, and band interpolations) until the tile's final pass. Past this many bytes (views near 1:1
 #: in a large pane: 1.6 GB at 1:1 in a 1600x1000 pane) the preview is skipped; the bilinear stand-in
@@ -62,25 +66,6 @@ def averaged(vp: Viewport) -> bool:
     whole large photo to show it. A stretched export that shrinks one axis averages both.
     """
     return min(vp.sx, vp.sy) < 1.0
-
-
-class CancelToken:
-    """Set by the requester when a newer request supersedes this one."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        """Ask the running job to stop at its next check."""
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        """Whether ``cancel`` was called."""
-        return self._event.is_set()
-
-    def __call__(self) -> bool:
-        return self._event.is_set()
 
 
 @dataclass(frozen=True)
@@ -141,6 +126,11 @@ class RenderEngine:
         self.image_id = next(self._image_ids)
         self._stores.clear()
         self.tiles.clear()
+
+    @property
+    def liif_applies(self) -> bool:
+        """Whether the image is large enough for LIIF (see MIN_LIIF_SIDE); else LIIF renders give the stand-in."""
+        return self.rgb is not None and min(self.rgb.shape[:2]) >= MIN_LIIF_SIDE
 
     @property
     def image_size(self) -> tuple[int, int]:
@@ -343,6 +333,12 @@ class RenderEngine:
         tiles = self._lattice_tiles(vp)
         if order == "rows":
             tiles.sort(key=lambda k: (k[1], k[0]))
+        if not self.liif_applies:  # too small for LIIF: the stand-in, tile by tile
+            for tx, ty in tiles:
+                cx0, cy0 = max(0, tx * t - ox), max(0, ty * t - oy)
+                cx1, cy1 = min(vp.width, (tx + 1) * t - ox), min(vp.height, (ty + 1) * t - oy)
+                yield cx0, cy0, self.standin(vp.sub_view(cx0, cy0, cx1 - cx0, cy1 - cy0))
+            return
         if averaged(vp):  # below 1:1: the input averaged over each screen pixel (see ``averaged``)
             for tx, ty in tiles:
                 x0, y0 = max(0, tx * t - ox), max(0, ty * t - oy)
@@ -378,6 +374,10 @@ class RenderEngine:
         """
         cancel = cancel or (lambda: False)
         start = time.perf_counter()
+        if not self.liif_applies:
+            yield RenderStep(request_id, "final", self.standin(vp), 1.0, 0.0, time.perf_counter() - start,
+                             f"{standin_method(vp)} (LIIF needs {MIN_LIIF_SIDE}×{MIN_LIIF_SIDE} px or more)")
+            return
         if averaged(vp):  # the stand-in is the final image (tiled exports of it agree within 1 level)
             image = self.render_classic(vp, "area")
             yield RenderStep(request_id, "final", image, 1.0, 0.0, time.perf_counter() - start,
@@ -425,6 +425,9 @@ class RenderEngine:
                     if k not in missing:
                         continue
                     needed = [fk for fk in self._view_feature_keys(vp, k, precision) if not store.has(fk)]
+                    if needed:  # say so before the first tile, which may take seconds
+                        yield RenderStep(request_id, "encoding", None, done / len(tiles), fraction(),
+                                         time.perf_counter() - start, f"encoding features (0/{len(needed)})")
                     for i, _ in enumerate(store.encode_iter(needed, cancel)):
                         yield RenderStep(request_id, "encoding", None, done / len(tiles), fraction(),
                                          time.perf_counter() - start, f"encoding features ({i + 1}/{len(needed)})")
