@@ -8,7 +8,7 @@ Protocols (LIIF's ``utils.calc_psnr``, ``test.py``):
 
 The prediction is clamped to [0, 1] and not rounded to 8 bits; a set's score is the
 mean of its per-image PSNRs. LIIF is rendered by the engine's exact fast path (fp32,
-equal to the paper's straightforward query within 1e-5, memory bounded by tiles); the
+equal to the official query on its ``make_coord`` grid within 1e-5, memory bounded by tiles); the
 bicubic baseline upsamples the same LR input with Pillow's bicubic.
 """
 
