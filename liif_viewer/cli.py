@@ -79,12 +79,19 @@ def _write_export(args: argparse.Namespace, image: LoadedImage, request: ExportR
     problem = check_writable(args.output)  # before torch and the model load and the render runs, not after
     if problem:
         raise UserError(problem)
-    from .render.engine import RenderEngine
+    from .render.engine import MIN_LIIF_SIDE, RenderEngine
     from .render.export import ExportJob
+    from .render.resample import standin_method
     model, device = _load_model(args) if request.method == "liif" else (None, "cpu")
     start = time.perf_counter()
     engine = RenderEngine(model, device)
+    engine.liif_under_min_side = args.liif_under_2px
     engine.set_image(image.rgb)
+    label = request.label
+    if request.method == "liif" and not engine.liif_applies:
+        label = f"{standin_method(request.viewport)} stand-in"
+        _say(f"note: {image.width}x{image.height} px is under LIIF's {MIN_LIIF_SIDE}x{MIN_LIIF_SIDE}: its colours "
+             f"drift 25-45 levels there, so this is the {label}; --liif-under-2px writes LIIF's own output")
     job = ExportJob(engine, request)
     update, close = _progress_bar(f"{request.label} {width}x{height}")
     try:
@@ -97,7 +104,7 @@ def _write_export(args: argparse.Namespace, image: LoadedImage, request: ExportR
     except ImageSaveError as exc:
         raise UserError(str(exc)) from None
     seconds = time.perf_counter() - start
-    print(f"wrote {out} ({width}x{height}, {request.label}, from {image.width}x{image.height}) in {seconds:.1f} s")
+    print(f"wrote {out} ({width}x{height}, {label}, from {image.width}x{image.height}) in {seconds:.1f} s")
     return 0
 
 
@@ -262,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fast", action="store_true", help="fast mode (reduced precision, ≥ 60 dB vs exact)")
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
     p.add_argument("--max-pixels", type=int, default=200_000_000, help=argparse.SUPPRESS)
+    p.add_argument("--liif-under-2px", action="store_true",
+                   help="an image under 2 px on a side: LIIF's own output (the official model's; colours drift "
+                        "25-45 levels), not the bilinear stand-in")
     _add_model_options(p)
     p.set_defaults(func=cmd_upscale)
 
@@ -276,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fast", action="store_true", help="LIIF fast mode (bf16 + adaptive refinement)")
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
     p.add_argument("--max-pixels", type=int, default=400_000_000, help=argparse.SUPPRESS)
+    p.add_argument("--liif-under-2px", action="store_true",
+                   help="an image under 2 px on a side: LIIF's own output (the official model's; colours drift "
+                        "25-45 levels), not the bilinear stand-in")
     _add_model_options(p)
     p.set_defaults(func=cmd_export)
 

@@ -62,6 +62,7 @@ def compare(got: np.ndarray, ref: np.ndarray) -> tuple[float, int, int]:
 
 def engine_render(model: LIIF, rgb: np.ndarray, width: int, height: int, tile: int = 256) -> np.ndarray:
     engine = RenderEngine(model, screen_tile=tile)
+    engine.liif_under_min_side = True  # LIIF's own output also for 1-pixel-wide inputs (upscale --liif-under-2px)
     engine.set_image(rgb)
     h, w = rgb.shape[:2]
     return engine.render_liif_sync(Viewport.from_region(0, 0, w, h, width, height), "exact")

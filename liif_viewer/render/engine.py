@@ -87,6 +87,9 @@ class RenderEngine:
         #: fast mode's cell-centre check as a fraction of the tolerance: 0.5 on screen; exports use
         #: 0.25 (fewer 1-level rounding flips in the 8-bit file, for ~30% more evaluations at x30).
         self.check_fraction = 0.5
+        #: images under MIN_LIIF_SIDE get LIIF's own output, as the official code gives it, rather than the
+        #: stand-in (``eval`` scores the model; ``upscale``/``export --liif-under-2px``); set before rendering.
+        self.liif_under_min_side = False
         self.tiles = TileCache(tile_budget_bytes)
         self._decoders: dict[str, FoldedDecoder] = {}
         self._stores: dict[str, FeatureStore] = {}
@@ -106,8 +109,9 @@ class RenderEngine:
 
     @property
     def liif_applies(self) -> bool:
-        """Whether the image is large enough for LIIF (see MIN_LIIF_SIDE); else LIIF renders give the stand-in."""
-        return self.rgb is not None and min(self.rgb.shape[:2]) >= MIN_LIIF_SIDE
+        """Whether LIIF renders give LIIF: the image is large enough (see MIN_LIIF_SIDE) or
+        ``liif_under_min_side`` asks for LIIF anyway; else they give the stand-in."""
+        return self.rgb is not None and (self.liif_under_min_side or min(self.rgb.shape[:2]) >= MIN_LIIF_SIDE)
 
     @property
     def image_size(self) -> tuple[int, int]:

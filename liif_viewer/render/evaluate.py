@@ -91,7 +91,11 @@ def protocol_for(set_name: str, protocol: str = "auto") -> str:
 
 
 def upsample_liif(engine: RenderEngine, lr_u8: np.ndarray, width: int, height: int) -> np.ndarray:
-    """LIIF of 8-bit RGB at ``width`` x ``height`` (exact fast path, clamped): float32 (H, W, 3)."""
+    """LIIF of 8-bit RGB at ``width`` x ``height`` (exact fast path, clamped): float32 (H, W, 3).
+
+    Always the model's own output, also for an input under 2 px on a side (it is LIIF that is scored).
+    """
+    engine.liif_under_min_side = True
     engine.set_image(lr_u8.astype(np.float32) / 255.0)
     h, w = lr_u8.shape[:2]
     vp = Viewport.from_region(0, 0, w, h, width, height)
