@@ -110,6 +110,12 @@ class RenderEngine:
         #: fast mode's cell-centre check as a fraction of the tolerance: 0.5 on screen; exports use
         #: 0.25 (fewer 1-level rounding flips in the 8-bit file, for ~30% more evaluations at x30).
         self.check_fraction = 0.5
+        #: images under MIN_LIIF_SIDE get LIIF's own output, as the official code gives it, rather than the
+        #: stand-in (``eval`` scores the model; ``upscale``/``export --liif-under-2px``); set before rendering.
+        self.liif_under_min_side = False
+        #: below 1:1 (see ``averaged``) exact renders give LIIF's own output, as the official code gives it,
+        #: rather than the area-averaged input (exact ``upscale``/``export``, ``eval``); the viewer leaves it off.
+        self.liif_below_one = False
         self.tiles = TileCache(tile_budget_bytes)
         self._decoders: dict[str, FoldedDecoder] = {}
         self._stores: dict[str, FeatureStore] = {}
@@ -129,8 +135,14 @@ class RenderEngine:
 
     @property
     def liif_applies(self) -> bool:
-        """Whether the image is large enough for LIIF (see MIN_LIIF_SIDE); else LIIF renders give the stand-in."""
-        return self.rgb is not None and min(self.rgb.shape[:2]) >= MIN_LIIF_SIDE
+        """Whether LIIF renders give LIIF: the image is large enough (see MIN_LIIF_SIDE) or
+        ``liif_under_min_side`` asks for LIIF anyway; else they give the stand-in."""
+        return self.rgb is not None and (self.liif_under_min_side or min(self.rgb.shape[:2]) >= MIN_LIIF_SIDE)
+
+    def averages(self, vp: Viewport, precision: str) -> bool:
+        """Whether a LIIF render of ``vp`` is the area-averaged input (below 1:1, unless ``liif_below_one``
+        asks for LIIF's own exact output there)."""
+        return averaged(vp) and not (self.liif_below_one and precision == "exact")
 
     @property
     def image_size(self) -> tuple[int, int]:
@@ -339,7 +351,7 @@ class RenderEngine:
                 cx1, cy1 = min(vp.width, (tx + 1) * t - ox), min(vp.height, (ty + 1) * t - oy)
                 yield cx0, cy0, self.standin(vp.sub_view(cx0, cy0, cx1 - cx0, cy1 - cy0))
             return
-        if averaged(vp):  # below 1:1: the input averaged over each screen pixel (see ``averaged``)
+        if self.averages(vp, precision):  # below 1:1: the input averaged over each screen pixel (see ``averaged``)
             for tx, ty in tiles:
                 x0, y0 = max(0, tx * t - ox), max(0, ty * t - oy)
                 x1, y1 = min(vp.width, (tx + 1) * t - ox), min(vp.height, (ty + 1) * t - oy)
@@ -378,7 +390,7 @@ class RenderEngine:
             yield RenderStep(request_id, "final", self.standin(vp), 1.0, 0.0, time.perf_counter() - start,
                              f"{standin_method(vp)} (LIIF needs {MIN_LIIF_SIDE}×{MIN_LIIF_SIDE} px or more)")
             return
-        if averaged(vp):  # the stand-in is the final image (tiled exports of it agree within 1 level)
+        if self.averages(vp, precision):  # the stand-in is the final image (tiled exports of it agree within 1 level)
             image = self.render_classic(vp, "area")
             yield RenderStep(request_id, "final", image, 1.0, 0.0, time.perf_counter() - start,
                              "area-averaged input")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..model.coords import lattice_coord, lattice_size
 from .bands import band_spacing
 from .fast_query import CodeRegion, FoldedDecoder, QueryPart
 from .features import FeatureStore
@@ -31,12 +32,21 @@ Scale = tuple[float, float]  # (sx, sy): screen px per image px, horizontally an
 
 @dataclass(frozen=True)
 class TileInside:
-    """Inside region of a tile: rows [r0, r0+len(ys)) and cols [c0, c0+len(xs)), with image-px centres."""
+    """Inside region of a tile: rows [r0, r0+len(ys)) and cols [c0, c0+len(xs)).
+
+    ``ys``/``xs`` are the pixel centres in image px (float64, for geometry: which codes,
+    where the kinks are); ``ny``/``nx`` are the same centres as LIIF queries them (float32,
+    the official ``make_coord`` arithmetic on the virtual output grid, see
+    :func:`~liif_viewer.model.coords.lattice_coord`), and ``cell`` the query's (row, col) cell.
+    """
 
     r0: int
     c0: int
     ys: np.ndarray
     xs: np.ndarray
+    ny: np.ndarray
+    nx: np.ndarray
+    cell: tuple[float, float]
 
 
 def tile_inside(scale: Scale, tx: int, ty: int, tile: int, image_w: int, image_h: int) -> TileInside | None:
@@ -47,7 +57,10 @@ def tile_inside(scale: Scale, tx: int, ty: int, tile: int, image_w: int, image_h
         return None
     xs = (tx * tile + np.arange(c0, c1, dtype=np.float64) + 0.5) / scale[0]
     ys = (ty * tile + np.arange(r0, r1, dtype=np.float64) + 0.5) / scale[1]
-    return TileInside(r0, c0, ys, xs)
+    grid_w, grid_h = lattice_size(image_w, scale[0]), lattice_size(image_h, scale[1])
+    nx = lattice_coord(tx * tile + c0, c1 - c0, grid_w).numpy()
+    ny = lattice_coord(ty * tile + r0, r1 - r0, grid_h).numpy()
+    return TileInside(r0, c0, ys, xs, ny, nx, (2.0 / grid_h, 2.0 / grid_w))
 
 
 def code_box(ys: np.ndarray, xs: np.ndarray, image_w: int, image_h: int) -> tuple[int, int, int, int]:
@@ -89,24 +102,23 @@ class TileJob:
         """Whether the final pass is adaptive (fast mode above x4) rather than every pixel."""
         return self.adaptive and min(self.scale) > 4
 
-    def _norm(self, ys: np.ndarray, xs: np.ndarray) -> torch.Tensor:
-        h, w = self.grid_hw
-        ny = torch.from_numpy((ys / h * 2.0 - 1.0).astype(np.float32))
-        nx = torch.from_numpy((xs / w * 2.0 - 1.0).astype(np.float32))
-        return torch.stack([ny, nx], dim=-1).to(self.decoder.device)
+    def _norm(self, rows: np.ndarray, cols: np.ndarray) -> torch.Tensor:
+        """LIIF (row, col) coordinates (N, 2) of pixels (rows, cols) of the inside region."""
+        norm = np.stack([self.inside.ny[rows], self.inside.nx[cols]], axis=-1)
+        return torch.from_numpy(norm).to(self.decoder.device)
 
     def _make_region(self) -> CodeRegion:
         """Project the codes the current rect's pixels touch (not the whole tile's)."""
         h, w = self.grid_hw
-        r0, r1, c0, c1 = self._rect or self.full_rect()
-        ys, xs = self.inside.ys[r0:r1], self.inside.xs[c0:c1]
+        pr0, pr1, pc0, pc1 = self._rect or self.full_rect()
+        ys, xs = self.inside.ys[pr0:pr1], self.inside.xs[pc0:pc1]
         r0, r1, c0, c1 = code_box(ys, xs, w, h)
         feat = self.store.region(r0 - 1, r1 + 2, c0 - 1, c1 + 2)
         n_codes, n_pixels = (r1 - r0 + 1) * (c1 - c0 + 1), len(ys) * len(xs)
         if n_codes <= 8 * n_pixels:
             return self.decoder.project_region(feat, r0, c0)
         # Zoomed out: project only the codes that the queries' ensembles touch.
-        yy, xx = np.meshgrid(ys, xs, indexing="ij")
+        yy, xx = np.meshgrid(np.arange(pr0, pr1), np.arange(pc0, pc1), indexing="ij")
         norm = self._norm(yy.ravel(), xx.ravel())
         local = torch.cat([(iy - r0) * (c1 - c0 + 1) + (ix - c0)
                            for iy, ix in self.decoder.neighbour_indices(self.grid_hw, norm)])
@@ -116,9 +128,8 @@ class TileJob:
         """The decoder query (region, coordinates, cell) for pixels (rows, cols) of the inside region."""
         if self._region is None:
             self._region = self._make_region()
-        h, w = self.grid_hw
-        norm = self._norm(self.inside.ys[rows], self.inside.xs[cols])
-        cell = torch.tensor([[2.0 / (h * self.scale[1]), 2.0 / (w * self.scale[0])]], device=self.decoder.device)
+        norm = self._norm(rows, cols)
+        cell = torch.tensor([self.inside.cell], device=self.decoder.device)
         return self._region, norm, cell.expand(norm.shape[0], 2)
 
     def _evaluate(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

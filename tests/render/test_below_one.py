@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from liif_viewer.model.coords import lattice_coord
 from liif_viewer.render.engine import RenderEngine, averaged
 from liif_viewer.render.resample import render_classic, to_display_uint8
 from liif_viewer.render.viewport import Viewport
@@ -30,8 +31,9 @@ def _straight_query(model, rgb: np.ndarray, vp: Viewport) -> np.ndarray:
     h, w = rgb.shape[:2]
     xs, ys = vp.pixel_centres()
     xs, ys = xs[(xs >= 0) & (xs < w)], ys[(ys >= 0) & (ys < h)]
-    ny = torch.from_numpy((ys / h * 2 - 1).astype(np.float32))
-    nx = torch.from_numpy((xs / w * 2 - 1).astype(np.float32))
+    # the official make_coord arithmetic on the view's lattice (pixel k's centre is (k + 0.5) / scale)
+    ny = lattice_coord(round(ys[0] * vp.sy - 0.5), len(ys), h * vp.sy)
+    nx = lattice_coord(round(xs[0] * vp.sx - 0.5), len(xs), w * vp.sx)
     coord = torch.stack(torch.meshgrid(ny, nx, indexing="ij"), -1).reshape(1, -1, 2)
     cell = torch.tensor([2 / (h * vp.sy), 2 / (w * vp.sx)]).expand(1, coord.shape[1], 2)
     with torch.no_grad():
@@ -72,3 +74,18 @@ def test_the_straight_query_washes_saturated_colours_out_below_one(engine, model
     assert _levels(straight_one, rgb).mean() < 8  # measured 5.5 (LIIF smooths this image's noise)
     # and the viewer's LIIF at 1:1 is that query (the rule switches exactly at 1:1)
     assert _levels(engine.render_liif_sync(one, "exact"), straight_one).max() <= 1
+
+
+def test_exact_exports_below_one_can_ask_for_liifs_own_output(engine):
+    """``liif_below_one`` (exact ``upscale``/``export``, ``eval``): exact gives LIIF's output, fast still averages."""
+    vp = Viewport(83.3, 61.7, 0.5, 70, 50)
+    area = render_classic(engine.image_u8, vp, "area", BG)
+    engine.liif_below_one = True
+    try:
+        exact = engine.render_liif_sync(vp, "exact")
+        fast = engine.render_liif_sync(vp, "fast")
+    finally:
+        engine.liif_below_one = False
+    assert _levels(fast, area).max() <= 1
+    assert _levels(exact, area).mean() > 1  # LIIF asked for cells of two input pixels drifts from the average
+    assert _levels(engine.render_liif_sync(vp, "exact"), area).max() <= 1  # the viewer's default again
