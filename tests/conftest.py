@@ -12,7 +12,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
-SHARED = ROOT.parent / "shared"
+#: ../shared beside the checkout; LIIF_VIEWER_SHARED points elsewhere (e.g. from a git worktree).
+SHARED = Path(os.environ.get("LIIF_VIEWER_SHARED", ROOT.parent / "shared"))
 SAMPLE = ROOT / "resources" / "sample-astronaut.png"
 
 
