@@ -33,14 +33,15 @@ from liif_viewer.render import lod_stress as stress  # noqa: E402
 from liif_viewer.render.engine import RenderEngine  # noqa: E402
 from liif_viewer.render.image_io import load_image, to_uint8  # noqa: E402
 from liif_viewer.render.liif_tiles import TileJob, tile_inside  # noqa: E402
-from liif_viewer.render.lod import drive  # noqa: E402
+from liif_viewer.render.lod import LodSettings, drive  # noqa: E402
+from liif_viewer.render.lod_checks import steep  # noqa: E402
 from liif_viewer.render.lod_stress import MODES, StressView, ViewError  # noqa: E402
 
 
 def _table(errors: list[ViewError]) -> str:
     lines = []
     for mode in MODES:
-        lines += [f"\n{mode} check ({MODES[mode]} of the tolerance)\n",
+        lines += [f"\n{mode}: {MODES[mode]}\n",
                   "| zoom | views | p50 | p99 | max (levels) | min PSNR | max 8-bit | min PSNR 8-bit | evaluated |",
                   "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         mine = [e for e in errors if e.mode == mode]
@@ -61,17 +62,17 @@ class _Grid:
 
 
 def simulate_view(view: StressView, exact: np.ndarray, every: np.ndarray, image_wh: tuple[int, int],
-                  fraction: float, tolerance: float | None = None, screen_tile: int = 256) -> tuple[np.ndarray, int]:
+                  settings: LodSettings, screen_tile: int = 256) -> tuple[np.ndarray, float]:
     """Fast mode's LOD on ``view`` with evaluations looked up in ``every`` (fast, every pixel).
 
-    The same tiles, rects and passes as the engine (TileJob driven directly); returns the image
-    and the number of evaluated pixels.
+    The same tiles, rects and passes as the engine (TileJob driven directly; an export's fp32
+    re-evaluations looked up in ``exact``); returns the image and the fraction of the view's
+    inside pixels evaluated (as ``RenderStep.evaluated_fraction``).
     """
     engine = RenderEngine(None, screen_tile=screen_tile)  # geometry only: no decoder is built
     engine.rgb = np.zeros((image_wh[1], image_wh[0], 3), np.float32)
     vp = view.viewport()
     scale = (vp.sx, vp.sy)
-    tol = engine.tolerance_at(scale) if tolerance is None else tolerance
     out = exact.copy()  # background pixels equal
     ox, oy = vp.origin_lattice
     evaluated = 0
@@ -83,17 +84,21 @@ def simulate_view(view: StressView, exact: np.ndarray, every: np.ndarray, image_
         if rect is None:
             continue
         job = TileJob(inside, scale, None, _Grid(image_wh[1], image_wh[0]), adaptive=True,  # type: ignore[arg-type]
-                      tolerance=tol, check=tol * fraction)
+                      lod=settings)
         y0, x0 = ty * screen_tile + inside.r0 - oy, tx * screen_tile + inside.c0 - ox
 
         def lookup(rows: np.ndarray, cols: np.ndarray, y0: int = y0, x0: int = x0) -> np.ndarray:
             return every[rows + y0, cols + x0]
 
         values = drive(job.finish_steps(rect), lookup)
+        if settings.polish is not None:  # as TileJob._polish, with exact's values
+            rows, cols = steep(values, rect, settings.polish)
+            values[rows, cols] = exact[rows + y0, cols + x0]
+            evaluated += len(rows)
         r0, r1, c0, c1 = rect
         out[y0 + r0:y0 + r1, x0 + c0:x0 + c1] = values[r0:r1, c0:c1]
         evaluated += job.evaluated
-    return out, evaluated
+    return out, evaluated / max(1, engine._inside_pixels(vp))
 
 
 def _error(view: StressView, mode: str, fast: np.ndarray, exact: np.ndarray, evaluated: float) -> ViewError:
@@ -117,22 +122,24 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--max-side", type=int, default=320)
     parser.add_argument("--border-share", type=float, default=0.3, help="share of views cut by the border")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (more slow down a busy machine)")
     parser.add_argument("--jsonl", type=Path, help="write one JSON line per view and mode here")
-    parser.add_argument("--save", type=Path, help="also store exact and every-pixel fast images here")
+    parser.add_argument("--save", type=Path, help="store exact and every-pixel fast images here (and reuse them)")
+    parser.add_argument("--save-only", action="store_true", help="only store the images of views not stored yet")
     parser.add_argument("--simulate", type=Path, help="replay the LOD on images stored by --save")
     args = parser.parse_args()
 
     photos = stress.benchmark_photos(args.root, args.sets)
-    if args.photos:
-        photos = {k: v for k, v in photos.items() if any(s in k for s in args.photos)}
-    if not photos:
-        print(f"no photos under {args.root} for {args.sets} {args.photos}", file=sys.stderr)
-        return 1
     sizes = {k: load_image(p).rgb.shape[1::-1] for k, p in photos.items()}
+    # Views are drawn for every photo of the sets and then filtered, so that a view's number (the
+    # name of its stored images) does not depend on --photos.
     views = stress.make_views(sizes, args.zooms, args.per_zoom, args.seed, max_side=args.max_side,
                               border_share=args.border_share)
-    print(f"{len(views)} views of {len(photos)} photos", file=sys.stderr)
+    chosen = [i for i, v in enumerate(views) if not args.photos or any(s in v.photo for s in args.photos)]
+    if not chosen:
+        print(f"no photos under {args.root} for {args.sets} {args.photos}", file=sys.stderr)
+        return 1
+    print(f"{len(chosen)} views of {len({views[i].photo for i in chosen})} photos", file=sys.stderr)
     errors: list[ViewError] = []
     sink = args.jsonl.open("w") if args.jsonl else None
     start = time.perf_counter()
@@ -145,16 +152,17 @@ def main() -> int:
                 sink.flush()
 
     if args.simulate:
-        for i, view in enumerate(views):
+        for i in chosen:
+            view = views[i]
             path = args.simulate / f"{i:04d}.npz"
             if not path.exists():
                 continue
             data = np.load(path)
             exact, every = data["exact"], data["every"]
             found = []
-            for mode, fraction in MODES.items():
-                fast, count = simulate_view(view, exact, every, sizes[view.photo], fraction)
-                found.append(_error(view, mode, fast, exact, count / exact.shape[0] / exact.shape[1]))
+            for mode, settings in MODES.items():
+                fast, evaluated = simulate_view(view, exact, every, sizes[view.photo], settings)
+                found.append(_error(view, mode, fast, exact, evaluated))
             record(found)
     else:
         import torch
@@ -166,26 +174,36 @@ def main() -> int:
         # 35-code halo would encode every pixel ~3 times.
         engine = RenderEngine(load_model(), feature_tile=args.feature_tile)
         current = None
-        order = sorted(range(len(views)), key=lambda i: views[i].photo)
+        order = sorted(chosen, key=lambda i: views[i].photo)
         for n, i in enumerate(order):
             view = views[i]
+            stored = args.save / f"{i:04d}.npz" if args.save else None
+            if args.save_only and stored.exists():
+                continue
             if view.photo != current:
                 engine.set_image(load_image(photos[view.photo]).rgb)
                 current = view.photo
             vp = view.viewport()
             engine.tiles.clear()
-            exact = engine.render_liif_sync(vp, "exact")
+            if stored is not None and stored.exists():
+                exact = np.load(stored)["exact"]  # exact mode is not what is being tuned: render it once
+            else:
+                exact = engine.render_liif_sync(vp, "exact")
+                if stored is not None:
+                    stored.parent.mkdir(parents=True, exist_ok=True)
+                    engine.adaptive = False
+                    every = engine.render_liif_sync(vp, "fast")
+                    engine.adaptive = True
+                    engine.tiles.clear()
+                    np.savez_compressed(stored, exact=exact, every=every)
+            if args.save_only:
+                print(f"[{n + 1}/{len(order)} {time.perf_counter() - start:.0f}s] {view.photo} x{view.zoom:g} stored",
+                      file=sys.stderr)
+                continue
             found = stress.measure_view(engine, view, exact=exact)
             record(found)
-            if args.save:
-                args.save.mkdir(parents=True, exist_ok=True)
-                engine.adaptive = False
-                every = engine.render_liif_sync(vp, "fast")
-                engine.adaptive = True
-                engine.tiles.clear()
-                np.savez_compressed(args.save / f"{i:04d}.npz", exact=exact, every=every)
             worst = max(found, key=lambda e: e.max_levels)
-            print(f"[{n + 1}/{len(views)} {time.perf_counter() - start:.0f}s] {view.photo} x{view.zoom:g} "
+            print(f"[{n + 1}/{len(order)} {time.perf_counter() - start:.0f}s] {view.photo} x{view.zoom:g} "
                   f"{view.width}x{view.height} max {worst.max_levels:.2f} ({worst.mode})", file=sys.stderr)
     if sink:
         sink.close()

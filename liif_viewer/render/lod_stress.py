@@ -2,8 +2,8 @@
 
 Views are drawn at random (seeded) over photos, zooms, centres and sizes, a share of
 them cut by the image border. Each view is rendered once in exact mode and in fast
-mode with the screen's and the export's cell-centre check (``RenderEngine.check_fraction``
-0.5 and 0.25); the errors are the float images' (what the screen shows) and the 8-bit
+mode with the screen's and the export's level-of-detail settings (``lod.SCREEN`` and
+``lod.EXPORT``); the errors are the float images' (what the screen shows) and the 8-bit
 files' (what an export writes). ``scripts/lod_stress.py`` runs the full study; the bench
 and the tests run fixed, seeded subsets of it.
 """
@@ -11,6 +11,7 @@ and the tests run fixed, seeded subsets of it.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,15 +20,18 @@ import numpy as np
 
 from .engine import RenderEngine
 from .image_io import load_image, to_uint8
+from .lod import EXPORT, SCREEN, LodSettings
 from .viewport import Viewport
 
-__all__ = ["StressView", "ViewError", "ZOOMS", "MODES", "BOUND", "benchmark_photos", "make_views",
-           "measure_view", "run_views", "summarise", "psnr"]
+__all__ = ["StressView", "ViewError", "ZOOMS", "ODD_ZOOMS", "MODES", "BOUND", "benchmark_photos", "shared_benchmarks",
+           "centre_crops", "make_views", "measure_view", "run_views", "summarise", "headline", "bench_subset", "psnr"]
 
 #: Zooms of the study (screen px per image px).
 ZOOMS = (4.5, 6.0, 8.0, 12.0, 16.0, 20.0, 24.0, 30.0, 48.0, 64.0)
-#: Fast mode's two cell-centre checks: the screen's and the export's (fractions of the tolerance).
-MODES = {"screen": 0.5, "export": 0.25}
+#: Odd integer zooms put pixel centres exactly on code centres, the last one included (see bands.kink_breaks).
+ODD_ZOOMS = (5.0, 15.0, 31.0)
+#: Fast mode's two settings: the screen's and the export's.
+MODES = {"screen": SCREEN, "export": EXPORT}
 #: The promise: screen float max levels, export 8-bit max levels, min PSNR (dB).
 BOUND = {"screen_levels": 2.0, "export_u8_levels": 1, "psnr_db": 60.0}
 
@@ -84,6 +88,22 @@ def benchmark_photos(root: Path, sets: Iterable[str] = ("Set5", "Set14", "Urban1
     return out
 
 
+def shared_benchmarks() -> Path | None:
+    """The benchmark photos beside the checkout (``../shared/benchmarks``, or under $LIIF_VIEWER_SHARED), or None."""
+    root = Path(os.environ.get("LIIF_VIEWER_SHARED", Path(__file__).resolve().parents[3] / "shared"))
+    return root / "benchmarks" if (root / "benchmarks").is_dir() else None
+
+
+def centre_crops(photos: Mapping[str, Path], side: int) -> dict[str, np.ndarray]:
+    """``side`` x ``side`` centre crops (RGB in [0, 1]) of the photos: small images encode in a second."""
+    out = {}
+    for key, path in photos.items():
+        rgb = load_image(path).rgb
+        y0, x0 = max(0, (rgb.shape[0] - side) // 2), max(0, (rgb.shape[1] - side) // 2)
+        out[key] = np.ascontiguousarray(rgb[y0:y0 + side, x0:x0 + side])
+    return out
+
+
 def make_views(sizes: dict[str, tuple[int, int]], zooms: Iterable[float] = ZOOMS, per_zoom: int = 2,
                seed: int = 14, min_side: int = 64, max_side: int = 320,
                border_share: float = 0.3) -> list[StressView]:
@@ -123,7 +143,7 @@ def _inside_centre(rng: np.random.Generator, size: int, half: float) -> float:
     return rng.uniform(half, size - half)
 
 
-def measure_view(engine: RenderEngine, view: StressView, modes: dict[str, float] = MODES,
+def measure_view(engine: RenderEngine, view: StressView, modes: Mapping[str, LodSettings] = MODES,
                  exact: np.ndarray | None = None) -> list[ViewError]:
     """Render ``view`` exactly (unless ``exact`` is given) and in fast mode with each check of ``modes``."""
     vp = view.viewport()
@@ -132,10 +152,10 @@ def measure_view(engine: RenderEngine, view: StressView, modes: dict[str, float]
         exact = engine.render_liif_sync(vp, "exact")
     exact_u8 = to_uint8(exact)
     out = []
-    saved = engine.check_fraction
+    saved = engine.lod
     try:
-        for mode, fraction in modes.items():
-            engine.check_fraction = fraction
+        for mode, settings in modes.items():
+            engine.lod = settings
             engine.tiles.clear()
             steps = list(engine.render_liif(vp, "fast"))
             fast = steps[-1].image
@@ -146,13 +166,13 @@ def measure_view(engine: RenderEngine, view: StressView, modes: dict[str, float]
                                  int(np.abs(fast_u8.astype(np.int16) - exact_u8).max()),
                                  psnr(fast_u8, exact_u8, 255.0), steps[-1].evaluated_fraction, (int(x), int(y))))
     finally:
-        engine.check_fraction = saved
+        engine.lod = saved
         engine.tiles.clear()
     return out
 
 
 def run_views(engine: RenderEngine, views: list[StressView], photos: Mapping[str, Path | np.ndarray],
-              modes: dict[str, float] = MODES) -> Iterator[ViewError]:
+              modes: Mapping[str, LodSettings] = MODES) -> Iterator[ViewError]:
     """:func:`measure_view` of every view, photo by photo (each photo is loaded and encoded once).
 
     ``photos`` maps the views' photo keys to image files or to RGB arrays (H, W, 3) in [0, 1].
@@ -192,3 +212,45 @@ def summarise(errors: Iterable[ViewError], key: Callable[[ViewError], object] = 
             "evaluated": float(np.mean([e.evaluated for e in items])),
         }
     return out
+
+
+def headline(errors: Iterable[ViewError]) -> dict[str, float]:
+    """The bench's keys: views, worst screen error (float levels), worst PSNR (screen), worst export (8-bit)."""
+    errors = list(errors)
+    screen = [e for e in errors if e.mode == "screen"]
+    export = [e for e in errors if e.mode == "export"]
+    return {
+        "lod_stress_views": len(screen),
+        "lod_stress_max_levels": max(e.max_levels for e in screen),
+        "lod_stress_min_psnr_db": min(e.psnr_db for e in errors),
+        "lod_stress_export_max_u8": max(e.max_u8 for e in export),
+        "lod_stress_export_min_psnr_u8_db": min(e.psnr_u8_db for e in export),
+        "lod_stress_evaluated": float(np.mean([e.evaluated for e in screen])),
+    }
+
+
+#: The bench's subset: photos that no tolerance was tuned on (Set5), cropped so that they encode fast.
+BENCH_SET, BENCH_CROP, BENCH_SEED = "Set5", 192, 2024
+
+
+def bench_subset(sample: Path) -> tuple[dict[str, np.ndarray], list[StressView], str]:
+    """The bench's fixed, seeded subset of the study: (photos, views, what the photos are).
+
+    Centre crops of Set5 when the benchmark photos are beside the checkout, else four crops of
+    ``sample``; one view per photo and zoom (the study's zooms and the odd ones), 64-160 px a side,
+    40% of them cut by the border.
+    """
+    root = shared_benchmarks()
+    if root is not None and (root / BENCH_SET).is_dir():
+        photos = centre_crops(benchmark_photos(root, [BENCH_SET]), BENCH_CROP)
+        source = f"{BENCH_SET} ({BENCH_CROP}x{BENCH_CROP} centre crops)"
+    else:
+        rgb = load_image(sample).rgb
+        h, w = rgb.shape[:2]
+        corners = [(0, 0), (0, w - BENCH_CROP), (h - BENCH_CROP, 0), (h - BENCH_CROP, w - BENCH_CROP)]
+        photos = {f"sample/{i}": np.ascontiguousarray(rgb[y:y + BENCH_CROP, x:x + BENCH_CROP])
+                  for i, (y, x) in enumerate(corners)}
+        source = f"bundled sample ({len(photos)} crops of {BENCH_CROP}x{BENCH_CROP})"
+    sizes = {k: (v.shape[1], v.shape[0]) for k, v in photos.items()}
+    views = make_views(sizes, ZOOMS + ODD_ZOOMS, 1, BENCH_SEED, max_side=160, border_share=0.4)
+    return photos, views, source
