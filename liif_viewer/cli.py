@@ -65,14 +65,17 @@ def cmd_fetch_weights(args: argparse.Namespace) -> int:
 
 def _write_export(args: argparse.Namespace, image: LoadedImage, request: ExportRequest) -> int:
     """Render ``request`` of ``image`` with a progress bar and write ``args.output`` (upscale and export)."""
-    from .render.engine import RenderEngine
-    from .render.export import ExportJob
-    from .render.image_io import ImageSaveError
+    from .render.image_io import ImageSaveError, check_writable
 
     width, height = request.size
     if width * height > args.max_pixels:
         raise UserError(f"output {width}x{height} is {width * height / 1e6:.0f} MP, above --max-pixels "
                         f"{args.max_pixels / 1e6:.0f} MP; raise the limit to go ahead")
+    problem = check_writable(args.output)  # before torch and the model load and the render runs, not after
+    if problem:
+        raise UserError(problem)
+    from .render.engine import RenderEngine
+    from .render.export import ExportJob
     model, device = _load_model(args) if request.method == "liif" else (None, "cpu")
     start = time.perf_counter()
     engine = RenderEngine(model, device)
@@ -134,7 +137,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Record the resolution sweep or the zoom flight to GIF, APNG or MP4."""
     from .render.demos import SweepSpec, flight_frames, flight_viewports, sweep_frames, sweep_input
-    from .render.engine import RenderEngine
     from .render.export import parse_region
     from .render.record import RecordError, write_animation
     from .render.sizes import parse_size
@@ -148,6 +150,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         small = sweep_input(image.rgb, args.from_px, crop) if args.kind == "sweep" else None
     except ValueError as exc:
         raise UserError(str(exc)) from None
+    from .render.image_io import check_writable
+    from .render.record import FORMATS
+
+    problem = check_writable(args.output, tuple(FORMATS))
+    if problem:
+        raise UserError(problem)
+    from .render.engine import RenderEngine
+
     model, device = _load_model(args)
     engine = RenderEngine(model, device)
     if small is not None:

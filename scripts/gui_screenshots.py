@@ -60,6 +60,7 @@ def main(out_dir: str) -> int:
     sweep.resize(1000, 560)
     sweep.render()
     wait_until(app, sweep.is_complete)
+    sweep.play_button.setChecked(False)  # it plays as frames arrive: stop on one frame for the picture
     sweep.show_frame(5)
     app.processEvents()
     sweep.grab().save(str(out / "sweep-window.png"))

@@ -15,6 +15,9 @@ if ! "$VPY" -c "import torch" 2>/dev/null; then
   "$VPY" -m pip install -q "${TORCH_SPEC:-torch==2.13.0}"
 fi
 "$VPY" -m pip install -q -e ".[test]"
+# The package is installed editable, so pip compiles none of its modules: compile them once here
+# (with PYTHONDONTWRITEBYTECODE set, as in many containers, every start would compile them again).
+"$VPY" -m compileall -q liif_viewer >/dev/null
 # The viewer and its tests need Qt's GUI library, which links a few system libraries (EGL/GL,
 # fontconfig, xkbcommon); the tests run on Qt's offscreen platform, so no display is needed.
 # Install them only when Qt cannot load and this is root on a Debian-like system.

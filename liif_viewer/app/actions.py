@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QDialog, QLabel, QMenu, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def build_menus(window: ViewerWindow) -> dict[str, QAction]:
 
 
 class ShortcutsDialog(QDialog):
-    """The keyboard cheat sheet (non-modal)."""
+    """The keyboard cheat sheet (non-modal); the keys that open it (`?`, F1) close it again, as does Esc."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -121,3 +121,19 @@ class ShortcutsDialog(QDialog):
         label.setTextFormat(Qt.TextFormat.RichText)
         layout = QVBoxLayout(self)
         layout.addWidget(label)
+
+    @staticmethod
+    def _closes(event: QKeyEvent) -> bool:
+        return event.text() == "?" or event.key() in (Qt.Key.Key_Question, Qt.Key.Key_F1, Qt.Key.Key_Escape)
+
+    def event(self, event: QEvent) -> bool:  # noqa: D102
+        if event.type() == QEvent.Type.ShortcutOverride and self._closes(event):
+            event.accept()  # these keys close the sheet rather than trigger the window's commands
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: D102, N802
+        if self._closes(event):
+            self.close()
+            return
+        super().keyPressEvent(event)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from .messages import (
     CLASSIC_METHODS,
+    SOURCES,
     ClassicRequest,
     LiifRequest,
     LiifUpdate,
@@ -33,6 +34,12 @@ logger = logging.getLogger(__name__)
 LIIF_DEBOUNCE_MS = 60  # a burst of wheel/drag events becomes one LIIF request this long after the last
 
 
+def _over_grey(u8: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """An image with transparency over the checkerboard's mean grey (what panes draw before a render)."""
+    a = alpha[:, :, None].astype(np.float32) / 255.0
+    return (u8 * a + 181.0 * (1.0 - a) + 0.5).astype(np.uint8)
+
+
 class RenderController(QObject):
     """Owns the two workers; the newest view wins, stale results are dropped and counted.
 
@@ -44,6 +51,7 @@ class RenderController(QObject):
     opened = Signal(object)  # OpenedImage
     open_failed = Signal(str, str)  # path, message
     liif_step = Signal(object)  # LiifUpdate of the current request
+    model_phase = Signal(str)  # what the model's start is doing (starting PyTorch…, loading the model…, …)
     model_ready = Signal(str)  # device description
     model_failed = Signal(str)  # message
     message = Signal(str)  # worker progress or error, for the status bar
@@ -56,10 +64,12 @@ class RenderController(QObject):
         self.doc: OpenedImage | None = None
         self.precision = "fast"
         self.liif_available: bool | None = None  # None while the model loads
+        self.model_phase_text = "loading the model…"  # the LIIF pane's note until the model is ready
         self.stale_dropped = 0  # results that arrived for a superseded request
         self._request_ids = itertools.count(1)
         self._image_ids = itertools.count(1)
         self._classic_id = 0
+        self._classic_shown: dict[str, int] = {}  # per source, the request id of the classic render shown
         self.liif_request: LiifRequest | None = None
         self._liif_timer = QTimer(self)
         self._liif_timer.setSingleShot(True)
@@ -71,6 +81,7 @@ class RenderController(QObject):
         self.classic.open_failed.connect(self.open_failed)
         self.classic.rendered.connect(self._on_classic)
         self.liif.updated.connect(self._on_liif)
+        self.liif.phase.connect(self._on_model_phase)
         self.liif.model_ready.connect(self._on_model_ready)
         self.liif.model_failed.connect(self._on_model_failed)
         self.liif.message.connect(self.message)
@@ -132,16 +143,17 @@ class RenderController(QObject):
             return
         self.request_classic()
         if self.liif_available is None:
-            self.store.set_liif_note("loading the model…")
+            self.store.set_liif_note(self.model_phase_text)
         if self.liif_available is not False:
             self._liif_timer.start()
 
     def request_classic(self) -> None:
-        """Render the visible classic panes of the current view."""
+        """Render the visible classic panes of the current view, and the LIIF pane's stand-in."""
         visible = self.area.visible_sources()
         sources = tuple(s for s in CLASSIC_METHODS if s in visible)
-        # Until the model is ready the LIIF pane shows a classic stand-in rather than nothing.
-        standin = self.liif_available is None and self.liif_request is None and "liif" in visible
+        # Until LIIF has rendered this very view, a classic stand-in (a few ms) lies under the LIIF
+        # renders, so what a drag exposes or a zoom-out uncovers is never empty.
+        standin = "liif" in visible and not self.store.is_current("liif", self.state.viewport)
         if self.doc is None or not (sources or standin):
             return
         self._classic_id = next(self._request_ids)
@@ -161,16 +173,24 @@ class RenderController(QObject):
     def _on_opened(self, image: OpenedImage) -> None:
         self.doc = image
         self.store.clear()
+        # renders of the previous image (requests up to now) are not shown any more
+        self._classic_shown = dict.fromkeys(SOURCES, self._classic_id + 1)
+        self.store.set_base(image.u8 if image.alpha is None else _over_grey(image.u8, image.alpha))
         self.liif.post(SetImage(image.image_id, image.rgb, image.alpha))
         self.opened.emit(image)  # the window sets the initial view, which requests renders
         self.view_changed()
 
     def _on_classic(self, image: PaneImage) -> None:
-        late_standin = image.source == "liif" and (self.liif_available is not None or self.liif_request is not None)
-        if image.request_id != self._classic_id or late_standin:
+        # A render of an older view is still the best a pane has until the newest arrives (it is
+        # drawn moved to the current view): show it unless something newer is shown already.
+        if image.request_id < self._classic_shown.get(image.source, 0):
             self.stale_dropped += 1
             return
-        self.store.set_image(image)
+        self._classic_shown[image.source] = image.request_id
+        if image.source == "liif":
+            self.store.set_liif_standin(image)
+        else:
+            self.store.set_image(image)
         self._check_settled()
 
     def _on_liif(self, update: LiifUpdate) -> None:
@@ -180,13 +200,19 @@ class RenderController(QObject):
         if update.image is not None:
             self.store.set_image(update.image)
         if update.final:
-            self.store.set_liif_note("")
-        elif update.kind == "encoding":
-            self.store.set_liif_note(update.message)
+            self.store.set_liif_note(update.message)  # '' unless the final image is not LIIF's (tiny images)
+        elif update.kind in ("encoding", "standin"):
+            self.store.set_liif_note(update.message)  # encoding features (3/9); bilinear stand-in
         else:
             self.store.set_liif_note(f"refining {update.progress:.0%}")
         self.liif_step.emit(update)
         self._check_settled()
+
+    def _on_model_phase(self, text: str) -> None:
+        self.model_phase_text = text
+        if self.liif_available is None and self.doc is not None:
+            self.store.set_liif_note(text)
+        self.model_phase.emit(text)
 
     def _on_model_ready(self, device: str) -> None:
         # torch, Qt and the model are now loaded and live as long as the process. A full garbage

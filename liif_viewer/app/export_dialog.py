@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..render.export import ExportJob, ExportRequest
+from ..render.image_io import check_writable
 from .export_form import ExportForm, Region
 from .job_panel import JobPanel, ask_overwrite, ask_yes_no
 from .jobs import BackgroundJob, JobCancelled, UserFacingError
@@ -82,17 +83,10 @@ class ExportSource:
 
 
 def check_output_path(path: Path) -> str:
-    """A one-line reason ``path`` cannot be written to, or ''."""
+    """A one-line reason ``path`` cannot be written to, or '' (a file is created and deleted there to know)."""
     if path.suffix.lower() not in FORMATS:
         return f"{path.name}: choose a .png, .jpg, .tif or .webp file name"
-    folder = path.parent
-    if not folder.is_dir():
-        return f"cannot write {path}: folder {folder} does not exist"
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return f"cannot write to {folder}: the folder is not writable; choose another folder"
-    if path.is_dir() or (path.exists() and not os.access(path, os.W_OK)):
-        return f"cannot write {path}: it is a folder or read-only"
-    return ""
+    return check_writable(path)
 
 
 def _export_work(source: ExportSource, request: ExportRequest, path: Path, quality: int):  # noqa: ANN202
@@ -185,10 +179,9 @@ class ExportDialog(QDialog):
             self.form.set_size(*self.source.view_size)
         self._refresh_name()
 
-    def _remember(self, path: Path) -> None:
+    def _remember(self) -> None:
+        """The choices of an export that starts (its folder only once it has written a file)."""
         s = self.settings
-        s.setValue("export/dir", str(path.parent))
-        s.setValue("export/suffix", path.suffix.lower())
         s.setValue("export/quality", self.quality.value())
         s.setValue("export/method", self.form.method.currentIndex())
         s.setValue("export/lock", "true" if self.form.lock.isChecked() else "false")
@@ -213,7 +206,8 @@ class ExportDialog(QDialog):
     def _on_path_edited(self) -> None:
         fmt = FORMATS.get(Path(self.path.text()).suffix.lower())
         self.format_label.setText(f"Format: {fmt}" if fmt else "Format: unknown — use .png, .jpg, .tif or .webp")
-        self.quality.setEnabled(fmt in ("JPEG", "WebP") and self.path.isEnabled())
+        self.quality.setVisible(fmt in ("JPEG", "WebP"))  # a quality only for the lossy formats
+        self.quality.setEnabled(self.path.isEnabled())
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(), _FILTER,
@@ -275,7 +269,7 @@ class ExportDialog(QDialog):
         except ValueError as exc:
             self.panel.say(str(exc), error=True)
             return False
-        self._remember(path)
+        self._remember()
         self._set_editable(False)
         job = BackgroundJob(_export_work(self.source, request, path, self.quality.value()), self)
         self.panel.run(job, f"exporting {request.size[0]}×{request.size[1]} px with {request.label}…",
@@ -294,6 +288,8 @@ class ExportDialog(QDialog):
     def _on_done(self, result: tuple[Path, float]) -> None:
         path, seconds = result
         self.last_written = path
+        self.settings.setValue("export/dir", str(path.parent))  # a folder that took a file
+        self.settings.setValue("export/suffix", path.suffix.lower())
         width, height = self.form.output_size()
         self.seconds_per_mp = seconds / max(1e-6, width * height / 1e6)
         self.panel.finish(f"wrote {path} ({width}×{height}) in {seconds:.1f} s ({self.seconds_per_mp:.2f} s/MP)")

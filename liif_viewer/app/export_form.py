@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from ..render.viewport import Viewport
 
-__all__ = ["ExportForm", "METHOD_CHOICES", "view_region", "locked_height", "scaled_size", "MAX_SIDE"]
+__all__ = ["ExportForm", "METHOD_CHOICES", "view_region", "locked_height", "scaled_size", "MAX_SIDE", "describe_scale"]
 
 Region = tuple[float, float, float, float]
 
@@ -51,6 +51,22 @@ def locked_height(width: int, region: Region) -> int:
 def scaled_size(region: Region, scale: float) -> tuple[int, int]:
     """Output size of ``region`` at ``scale`` output px per image px (rounded to nearest)."""
     return max(1, round(region[2] * scale)), max(1, round(region[3] * scale))
+
+
+def _factor(scale: float) -> str:
+    return f"{scale:.1f}" if scale >= 10 else f"{scale:.3g}"
+
+
+def describe_scale(size: tuple[int, int], region: Region) -> tuple[str, bool]:
+    """The output's scale per image px, e.g. ``×4``, or ``×75.0 × 41.7, stretched 1.8:1 wide`` when the
+    two axes differ by more than the one output pixel of rounding; and whether it is stretched."""
+    width, height = size
+    sx, sy = width / max(1e-9, region[2]), height / max(1e-9, region[3])
+    stretched = abs(width - sy * region[2]) > 1.0 and abs(height - sx * region[3]) > 1.0
+    if not stretched:
+        return f"×{_factor(sx)}", False
+    ratio = max(sx, sy) / min(sx, sy)
+    return f"×{_factor(sx)} × {_factor(sy)}, stretched {ratio:.2g}:1 {'wide' if sx > sy else 'tall'}", True
 
 
 def _spin(low: float, high: float, decimals: int = 2, suffix: str = "") -> QDoubleSpinBox:
@@ -173,8 +189,8 @@ class ExportForm(QWidget):
 
     def set_scale(self, scale: float) -> None:
         """Output by ``scale`` output px per image px."""
+        self.by_scale.setChecked(True)  # first: in size mode the box follows the size
         self.scale.setValue(scale)
-        self.by_scale.setChecked(True)
         self._update()
 
     # --- reactions ----------------------------------------------------------------------------------
@@ -209,6 +225,12 @@ class ExportForm(QWidget):
             widget.setEnabled(by_size)
         self.scale.setEnabled(not by_size)
         width, height = self.output_size()
-        ratio = width / max(1e-9, self.region()[2])
-        self.summary.setText(f"<b>{width} × {height} px</b> · {width * height / 1e6:.2f} MP · ×{ratio:.3g}")
+        region = self.region()
+        if by_size:  # the Scale box follows the size (the horizontal scale)
+            with QSignalBlocker(self.scale):
+                self.scale.setValue(width / max(1e-9, region[2]))
+        scale, stretched = describe_scale((width, height), region)
+        if stretched:
+            scale = f"<span style='color: rgb(240, 170, 60)'>{scale}</span>"
+        self.summary.setText(f"<b>{width} × {height} px</b> · {width * height / 1e6:.2f} MP · {scale}")
         self.changed.emit()

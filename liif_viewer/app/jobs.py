@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from ..render.engine import CancelToken
+from ..render.cancel import CancelToken
 from .worker import one_line
 
 __all__ = ["BackgroundJob", "JobCancelled", "UserFacingError", "format_eta"]

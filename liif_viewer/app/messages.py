@@ -80,8 +80,8 @@ class SetImage:
 class ClassicRequest:
     """Render ``sources`` (keys of CLASSIC_METHODS) of image ``image_id`` for ``viewport``.
 
-    ``liif_standin`` also renders a provisional (non-final) image for the LIIF pane, shown while
-    the model is still loading: bilinear, or area-averaged below 1:1.
+    ``liif_standin`` also renders a provisional (non-final) image for the LIIF pane, shown under its
+    LIIF renders until LIIF has rendered this view: bilinear, or area-averaged below 1:1.
     """
 
     request_id: int

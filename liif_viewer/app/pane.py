@@ -3,13 +3,28 @@
 Panes are plain painted widgets rather than pyqtgraph ViewBoxes: every render is already
 made at the pane's exact device resolution on the viewport's pixel lattice, so it is drawn
 unscaled at an integer device position (pixel exact, HiDPI included); a stale render is
-drawn moved and rescaled to the current view until its replacement arrives.
+drawn moved and rescaled to the current view until its replacement arrives. Where no render
+covers the view yet (a strip a drag exposes, the margin of a zoom-out), the image itself is
+drawn, scaled by the painter (smooth, or blocky in the Pixels pane), so a pane never shows empty
+background where the image is.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QNativeGestureEvent, QPainter, QPaintEvent, QPen, QWheelEvent
+import math
+
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QMouseEvent,
+    QNativeGestureEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QRegion,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QWidget
 
 from ..render.viewport import Viewport
@@ -21,6 +36,13 @@ __all__ = ["ImagePane", "WHEEL_STEP"]
 
 WHEEL_STEP = 1.2  # zoom factor per wheel notch (120 eighths of a degree)
 _DIVIDER_GRAB_PX = 8  # logical px either side of the swipe divider that grab it
+
+
+def _inner(rect: QRectF) -> QRect:
+    """The whole logical pixels inside ``rect``."""
+    left, top = math.ceil(rect.left()), math.ceil(rect.top())
+    right, bottom = math.floor(rect.right()), math.floor(rect.bottom())
+    return QRect(left, top, max(0, right - left), max(0, bottom - top))
 
 
 class ImagePane(QWidget):
@@ -80,7 +102,7 @@ class ImagePane(QWidget):
             for source, clip in zip(self.sources, (left, right), strict=True):
                 painter.save()
                 painter.setClipRect(clip)
-                self._paint_source(painter, source, vp)
+                self._paint_source(painter, source, vp, clip.toRect())
                 painter.restore()
             painter.setPen(QPen(QColor(255, 255, 255, 200), 1))
             painter.drawLine(QPointF(x + 0.5, 0), QPointF(x + 0.5, self.height()))
@@ -89,28 +111,59 @@ class ImagePane(QWidget):
             self._paint_label(painter, self.sources[0], left=True)
             self._paint_label(painter, self.sources[1], left=False)
         else:
-            self._paint_source(painter, self.sources[0], vp)
+            self._paint_source(painter, self.sources[0], vp, self.rect())
             self._paint_label(painter, self.sources[0], left=True)
         if "liif" in self.sources and self.store.liif_note:
             self._paint_note(painter, self.store.liif_note)
         painter.end()
 
-    def _paint_source(self, painter: QPainter, source: str, vp: Viewport) -> None:
+    def _paint_source(self, painter: QPainter, source: str, vp: Viewport, area: QRect) -> None:
         dpr = self.devicePixelRatioF()
-        for layer in self.store.layers(source):
+        layers = self.store.layers(source)
+        uncovered = QRegion(area)
+        for layer in layers:
+            uncovered -= QRegion(_inner(self._layer_target(layer, vp, dpr)))
+        if not uncovered.isEmpty():
+            self._paint_base(painter, vp, dpr, source != "pixels", uncovered)
+        for layer in layers:
             self._paint_layer(painter, layer, vp, dpr, smooth=source != "pixels")
 
+    def _paint_base(self, painter: QPainter, vp: Viewport, dpr: float, smooth: bool, region: QRegion) -> None:
+        """The image itself, scaled by the painter, where no render covers the view (``region``)."""
+        base = self.store.base
+        if base is None:
+            return
+        x, y, w, h = vp.image_rect()  # the visible part of the image, plus a pixel for interpolation
+        x0, y0 = max(0, math.floor(x) - 1), max(0, math.floor(y) - 1)
+        x1, y1 = min(base.width(), math.ceil(x + w) + 1), min(base.height(), math.ceil(y + h) + 1)
+        if x1 <= x0 or y1 <= y0:
+            return
+        sx, sy = vp.image_to_screen(x0, y0)
+        target = QRectF(sx / dpr, sy / dpr, (x1 - x0) * vp.sx / dpr, (y1 - y0) * vp.sy / dpr)
+        painter.save()
+        painter.setClipRegion(region, Qt.ClipOperation.IntersectClip)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
+        painter.drawImage(target, base, QRectF(x0, y0, x1 - x0, y1 - y0))
+        painter.restore()
+
     @staticmethod
-    def _paint_layer(painter: QPainter, layer: Layer, vp: Viewport, dpr: float, smooth: bool) -> None:
+    def _layer_target(layer: Layer, vp: Viewport, dpr: float) -> QRectF:
+        """Where ``layer`` lands in the pane (logical px) for the current view ``vp``."""
         lvp = layer.image.viewport
         x, y, w, h = lvp.image_rect()
         sx, sy = vp.image_to_screen(x, y)
-        layer.qimage.setDevicePixelRatio(dpr)
         if lvp.scale == vp.scale:  # same lattice: an integer device offset, drawn unscaled
-            painter.drawImage(QPointF(round(sx) / dpr, round(sy) / dpr), layer.qimage)
+            return QRectF(round(sx) / dpr, round(sy) / dpr, lvp.width / dpr, lvp.height / dpr)
+        return QRectF(sx / dpr, sy / dpr, w * vp.scale / dpr, h * vp.scale / dpr)
+
+    def _paint_layer(self, painter: QPainter, layer: Layer, vp: Viewport, dpr: float, smooth: bool) -> None:
+        lvp = layer.image.viewport
+        target = self._layer_target(layer, vp, dpr)
+        layer.qimage.setDevicePixelRatio(dpr)
+        if lvp.scale == vp.scale:
+            painter.drawImage(target.topLeft(), layer.qimage)
             return
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
-        target = QRectF(sx / dpr, sy / dpr, w * vp.scale / dpr, h * vp.scale / dpr)
         painter.drawImage(target, layer.qimage, QRectF(0, 0, lvp.width, lvp.height))
 
     def _paint_label(self, painter: QPainter, source: str, left: bool) -> None:

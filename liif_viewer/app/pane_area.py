@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRect, Signal
+from PySide6.QtCore import QEvent, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from .pane import ImagePane
 from .store import RenderStore
 from .view_state import ViewState
 
-__all__ = ["PaneArea", "LAYOUTS", "SWIPE_PARTNERS"]
+__all__ = ["PaneArea", "LAYOUTS", "SWIPE_PARTNERS", "EMPTY_HINT"]
+
+EMPTY_HINT = "Open an image: Ctrl+O, drop a file, or paste (Ctrl+V)"
 
 LAYOUTS = ("three", "liif", "swipe")
 SWIPE_PARTNERS = ("bilinear", "pixels")
@@ -36,6 +38,12 @@ class PaneArea(QWidget):
         for pane in (*self.panes.values(), self.swipe):
             pane.hovered.connect(lambda xy, p=pane: self.hovered.emit(p, xy))
             pane.clicked.connect(lambda xy, p=pane: self.clicked.emit(p, xy))
+        self.hint = QLabel(EMPTY_HINT, self)  # over the panes while no image is shown
+        self.hint.setObjectName("empty_hint")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setWordWrap(True)
+        self.hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.hint.setStyleSheet("color: rgb(200, 200, 205); font-size: 15pt; background: transparent;")
         self.setMinimumSize(240, 160)
         self.set_mode("three")
 
@@ -68,6 +76,12 @@ class PaneArea(QWidget):
         self.swipe_partner = source
         self.swipe.set_sources((source, "liif"))
 
+    def set_hint(self, text: str) -> None:
+        """Text centred over the panes (how to open an image, or what is opening); '' hides it."""
+        self.hint.setText(text)
+        self.hint.setVisible(bool(text))
+        self.hint.raise_()
+
     def set_label_scale(self, factor: float) -> None:
         """Pane titles ``factor`` times their usual size (presentation mode)."""
         for pane in (*self.panes.values(), self.swipe):
@@ -83,6 +97,8 @@ class PaneArea(QWidget):
         for pane in panes:
             pane.setGeometry(QRect(x, 0, width, height))
             x += width + _GAP
+        self.hint.setGeometry(self.rect().adjusted(20, 20, -20, -20))
+        self.hint.raise_()
         dpr = self.devicePixelRatioF()
         self.state.set_pane_size(round(width * dpr), round(height * dpr))
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..render.image_io import check_writable
 from ..render.record import FORMATS, RecordError, write_animation
 from .job_panel import JobPanel, ask_overwrite
 from .jobs import BackgroundJob, JobCancelled, UserFacingError
@@ -111,16 +112,14 @@ class RecordDialog(QDialog):
         problem = ""
         if path.suffix.lower() not in FORMATS:
             problem = f"{path.name}: choose a .gif, .png (APNG) or .mp4 file name"
-        elif not path.parent.is_dir():
-            problem = f"cannot write {path}: folder {path.parent} does not exist"
+        else:
+            problem = check_writable(path, tuple(FORMATS))
         if problem:
             self.panel.say(problem, error=True)
             return False
         if path.exists() and not self.confirm_overwrite(path):
             self.panel.say("not recorded: the file exists")
             return False
-        self.settings.setValue("record/dir", str(path.parent))
-        self.settings.setValue("record/suffix", path.suffix.lower())
         self.panel.run(BackgroundJob(_record_work(self.source, path, self.fps), self), f"recording {path.name}…",
                        "recording cancelled; nothing was written")
         return True
@@ -131,6 +130,8 @@ class RecordDialog(QDialog):
 
     def _on_done(self, result: tuple[Path, int]) -> None:
         self.last_written, self.frame_count = result
+        self.settings.setValue("record/dir", str(self.last_written.parent))  # remembered once it took a file
+        self.settings.setValue("record/suffix", self.last_written.suffix.lower())
         seconds = self.job.elapsed_s() if self.job is not None else 0.0
         self.panel.finish(f"wrote {self.last_written} ({self.frame_count} frames at {self.fps:g} fps) "
                           f"in {seconds:.1f} s")

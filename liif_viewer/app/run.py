@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ __all__ = ["ViewOptions", "ViewerError", "run_viewer", "SCREENSHOT_SIZE"]
 
 SCREENSHOT_SIZE = (1500, 640)  # logical px of the window in --screenshot mode unless --window-size says otherwise
 _SETTLE_CHECK_MS = 300  # after the last pane settles, wait this long (a late resize would restart renders)
+_SHOT_PREFIX = "liif-viewer-shot-"  # + pid: the private settings folder of a --screenshot run
 
 
 class ViewerError(Exception):
@@ -65,6 +68,28 @@ def _dark_theme(app: QApplication) -> None:
     app.setPalette(palette)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process, or we cannot tell: leave its folder alone
+    return True
+
+
+def remove_orphaned_shot_folders(root: Path) -> list[Path]:
+    """Remove screenshot runs' settings folders in ``root`` whose process has gone (killed or aborted
+    before it could clean up); returns those removed."""
+    removed = []
+    for folder in root.glob(f"{_SHOT_PREFIX}*"):
+        pid = folder.name[len(_SHOT_PREFIX):].split("-", 1)[0]
+        if folder.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 def run_viewer(options: ViewOptions) -> int:
     """Show the viewer until it is closed (or, with ``screenshot``, until the grab is saved); exit status."""
     if options.layout is not None and options.layout not in LAYOUTS:
@@ -75,10 +100,16 @@ def run_viewer(options: ViewOptions) -> int:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     _dark_theme(app)
-    with tempfile.TemporaryDirectory(prefix="liif-viewer-") as tmp:
-        # A screenshot never reads or writes the user's settings, so it is reproducible.
-        settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat) if options.screenshot \
-            else QSettings()
+    with contextlib.ExitStack() as cleanup:
+        if options.screenshot:
+            # A screenshot never reads or writes the user's settings, so it is reproducible. Its private
+            # settings live in a temporary folder named after this process; folders that a killed run
+            # left behind are removed by the next one. A normal start makes no temporary folder.
+            remove_orphaned_shot_folders(Path(tempfile.gettempdir()))
+            tmp = cleanup.enter_context(tempfile.TemporaryDirectory(prefix=f"{_SHOT_PREFIX}{os.getpid()}-"))
+            settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
+        else:
+            settings = QSettings()
         window = ViewerWindow(settings, model_path=options.model_path, device=options.device)
         if options.layout:
             window.set_layout(options.layout)
@@ -87,8 +118,8 @@ def run_viewer(options: ViewOptions) -> int:
         if options.window_size or options.screenshot:
             window.resize(*(options.window_size or SCREENSHOT_SIZE))
         window.set_initial_view(options.zoom, options.center)
+        window.show()  # first: a status message shown before the window is hides none of its labels
         window.open_path(options.image or SAMPLE_IMAGE)
-        window.show()
         if not options.screenshot:
             return app.exec()
         return _screenshot(app, window, Path(options.screenshot), options.timeout_s)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
 from .messages import TITLES
 from .view_state import format_zoom
 
-__all__ = ["StatusPanel", "format_rate"]
+__all__ = ["StatusPanel", "format_rate", "PROGRESS_WIDTH"]
+
+PROGRESS_WIDTH = 230  # logical px of the progress bar; its text is kept to one line inside it
 
 
 def format_rate(px_per_s: float) -> str:
@@ -32,14 +34,14 @@ class StatusPanel(QWidget):
         self.cursor = QLabel("")
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
-        self.progress.setFixedWidth(110)
+        self.progress.setFixedWidth(PROGRESS_WIDTH)
         self.progress.setTextVisible(True)
         self.progress.hide()
         self.render = QLabel("")
         self.render.setToolTip("last full LIIF render of the view: time · LIIF pixels per second · share of the "
                                "view LIIF evaluated (the rest came from the tile cache)")
         self.zoom = QLabel("")
-        self.device = QLabel("loading model…")
+        self.device = QLabel("loading the model…")
         self.mode = QToolButton()
         self.mode.setCheckable(True)
         self.mode.setAutoRaise(True)
@@ -82,7 +84,11 @@ class StatusPanel(QWidget):
             self.progress.hide()
             return
         self.progress.setValue(round(100 * max(0.0, min(1.0, fraction))))
-        self.progress.setFormat(text or "%p %")
+        # One line, elided to the bar (a style wraps text that does not fit into two cramped lines).
+        text = " ".join(text.split())
+        fitted = self.progress.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, PROGRESS_WIDTH - 16)
+        self.progress.setFormat(fitted.replace("%", "%%") if text else "%p %")
+        self.progress.setToolTip(text)
         self.progress.show()
 
     def set_render(self, seconds: float, evaluated_px: int, evaluated_fraction: float) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
@@ -23,9 +24,13 @@ class Layer:
     @classmethod
     def of(cls, image: PaneImage) -> Layer:
         """Wrap ``image`` for painting."""
-        u8 = image.u8
+        return cls(image, cls.wrap(image.u8))
+
+    @staticmethod
+    def wrap(u8: np.ndarray) -> QImage:
+        """A QImage over contiguous uint8 RGB (H, W, 3) pixels, without a copy (keep ``u8`` alive)."""
         height, width = u8.shape[:2]
-        return cls(image, QImage(u8.data, width, height, 3 * width, QImage.Format.Format_RGB888))
+        return QImage(u8.data, width, height, 3 * width, QImage.Format.Format_RGB888)
 
 
 class RenderStore(QObject):
@@ -35,6 +40,10 @@ class RenderStore(QObject):
     newer one arrives. While LIIF refines, the last final LIIF render at the same scale stays
     on top of the stand-in: on the shared pixel lattice its pixels are exactly the ones the
     new render will produce, so panning never flashes back to the blurry stand-in.
+
+    Under the LIIF renders lies the classic stand-in of the newest view (bilinear, or area below
+    1:1, from the classic worker), which fills what a moved or shrunk LIIF render leaves open;
+    and ``base`` (the whole image) lets a pane fill any pixel no render covers yet.
     """
 
     changed = Signal(str)  # source
@@ -43,18 +52,36 @@ class RenderStore(QObject):
         super().__init__(parent)
         self._layers: dict[str, list[Layer]] = {s: [] for s in SOURCES}
         self._liif_final: Layer | None = None
+        self._liif_standin: Layer | None = None
+        self.base: QImage | None = None  # the image itself (uint8 RGB), for pixels no render covers yet
+        self._base_u8: np.ndarray | None = None  # keeps ``base``'s pixels alive
         self.liif_note = ""  # "refining 40 %", "encoding features (3/9)", "LIIF unavailable: ..."
 
     def clear(self) -> None:
         """Forget every render (a new image)."""
-        self._liif_final = None
+        self._liif_final = self._liif_standin = None
         for source in SOURCES:
             self._layers[source] = []
             self.changed.emit(source)
 
+    def set_base(self, u8: np.ndarray | None) -> None:
+        """The image (uint8 (H, W, 3)) that panes draw where no render covers the view yet."""
+        self._base_u8 = None if u8 is None else np.ascontiguousarray(u8)
+        self.base = None if u8 is None else Layer.wrap(self._base_u8)
+        for source in SOURCES:
+            self.changed.emit(source)
+
     def layers(self, source: str) -> list[Layer]:
         """Layers of ``source``, bottom first."""
+        if source == "liif" and self._liif_standin is not None:
+            return [self._liif_standin, *self._layers["liif"]]
         return self._layers[source]
+
+    def set_liif_standin(self, image: PaneImage) -> None:
+        """The classic stand-in of the newest view, shown under the LIIF renders (not when one covers it)."""
+        if not self.is_current("liif", image.viewport):
+            self._liif_standin = Layer.of(image)
+            self.changed.emit("liif")
 
     def top(self, source: str) -> PaneImage | None:
         """The newest render of ``source``."""
@@ -71,6 +98,8 @@ class RenderStore(QObject):
         elif image.final:
             self._liif_final = layer
             self._layers["liif"] = [layer]
+            if self._liif_standin is not None and self._liif_standin.image.viewport == image.viewport:
+                self._liif_standin = None  # covered everywhere
         else:
             keep = self._liif_final
             same_lattice = keep is not None and keep.image.viewport.scale == image.viewport.scale
@@ -90,7 +119,7 @@ class RenderStore(QObject):
 
     def sample(self, source: str, vp: Viewport, screen_xy: tuple[float, float]) -> tuple[int, int, int] | None:
         """RGB that ``source`` shows at ``screen_xy`` (device px of ``vp``), from a render at the same scale."""
-        for layer in reversed(self._layers[source]):
+        for layer in reversed(self.layers(source)):
             lvp = layer.image.viewport
             if lvp.scale != vp.scale:
                 continue

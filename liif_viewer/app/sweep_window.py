@@ -2,8 +2,9 @@
 
 Frames come from :func:`liif_viewer.render.demos.sweep_frames` on an engine of their own in a
 ``BackgroundJob``; the window plays what is ready (waiting at the newest frame while more
-arrive), and a labelled slider scrubs. F11 shows it full screen without controls; Space plays
-or pauses; Esc leaves full screen.
+arrive), and a labelled slider scrubs. It plays from the first frame on. F11 shows it full screen
+without controls; Space plays or pauses; Esc leaves full screen. It opens on the screen of the
+window it belongs to, inside that screen's available area.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QMargins, QRect, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QImage, QKeySequence, QPixmap, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,7 +31,10 @@ from ..render.demos import SweepSpec, sweep_frames, sweep_input, sweep_resolutio
 from .jobs import BackgroundJob
 from .recording import RecordDialog
 
-__all__ = ["SweepWindow", "centre_square", "view_square"]
+__all__ = ["SweepWindow", "centre_square", "view_square", "placed_on_screen"]
+
+#: Room kept for a window manager's borders and title bar (unknown before the window is shown).
+_FRAME = QMargins(8, 40, 8, 8)
 
 
 def centre_square(image_size: tuple[int, int]) -> tuple[int, int, int]:
@@ -47,6 +51,16 @@ def view_square(region: tuple[float, float, float, float], image_size: tuple[int
     x0 = min(max(0, round(x + (w - side) / 2)), image_size[0] - side)
     y0 = min(max(0, round(y + (h - side) / 2)), image_size[1] - side)
     return x0, y0, side
+
+
+def placed_on_screen(size: QSize, around: QRect, available: QRect) -> QRect:
+    """A window's client rectangle of at most ``size``, centred on ``around`` and, with the window
+    manager's frame allowed for, wholly inside ``available`` (the screen's area without panels)."""
+    inner = available.marginsRemoved(_FRAME)
+    width, height = min(size.width(), inner.width()), min(size.height(), inner.height())
+    x = min(max(inner.left(), around.x() + (around.width() - width) // 2), inner.right() + 1 - width)
+    y = min(max(inner.top(), around.y() + (around.height() - height) // 2), inner.bottom() + 1 - height)
+    return QRect(x, y, width, height)
 
 
 def _spin(low: int, high: int, value: int, suffix: str = " px") -> QSpinBox:
@@ -86,14 +100,20 @@ class SweepWindow(QWidget):
         self.render_button = QPushButton("Render")
         self.render_button.clicked.connect(self.render)
         self.controls = QWidget()
-        row = QHBoxLayout(self.controls)
+        rows = QVBoxLayout(self.controls)  # two rows, so the window fits small screens too
+        rows.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
         for label, widget in (("input", self.input_px), ("to", self.to_px), ("frames", self.frame_count),
                               ("shown at", self.display_px)):
             row.addWidget(QLabel(label))
             row.addWidget(widget)
+        row.addStretch(1)
+        rows.addLayout(row)
+        row = QHBoxLayout()
         for widget in (self.crop, self.bilinear, QLabel("LIIF"), self.precision, self.render_button):
             row.addWidget(widget)
         row.addStretch(1)
+        rows.addLayout(row)
         # picture and player
         self.picture = QLabel()
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -124,6 +144,9 @@ class SweepWindow(QWidget):
                            ("Esc", self.leave_presentation)):
             QShortcut(QKeySequence(keys), self, slot)
         self.resize(1100, 720)
+        if parent is not None and parent.screen() is not None:
+            self.setGeometry(placed_on_screen(self.size(), parent.frameGeometry(),
+                                              parent.screen().availableGeometry()))
 
     # --- rendering ----------------------------------------------------------------------------------
     def current_spec(self) -> SweepSpec:
@@ -157,6 +180,7 @@ class SweepWindow(QWidget):
         self.job.succeeded.connect(lambda _: self._show_caption())
         self.caption.setText("rendering…")
         self.job.start()
+        self.play_button.setChecked(True)  # frames play as they arrive (waiting at the newest)
 
     def _on_frame(self, item: tuple[int, np.ndarray]) -> None:
         resolution, frame = item

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["WindowTools", "PRESENTATION_LABEL_SCALE"]
 
 PRESENTATION_LABEL_SCALE = 2.2
+PICK_PROMPT = "click the point to fly to (Esc cancels)"
 
 
 class WindowTools(QObject):
@@ -128,6 +129,8 @@ class WindowTools(QObject):
             target_xy = target_xy or self.flight_dialog.target()
         target_xy = target_xy or self.default_target()
         self.target_xy = target_xy
+        if self._picking:  # Space while picking: fly about the default point, and stop asking
+            self._stop_picking()
         started = self.flight.start(target_xy)
         if not started:
             self._say("open an image first")
@@ -144,7 +147,7 @@ class WindowTools(QObject):
         """Z: the next click on the image starts a flight about that point."""
         self._picking = True
         self.window.area.setCursor(Qt.CursorShape.CrossCursor)
-        self._say("click the point to fly to (Esc cancels)", 10_000)
+        self._say(PICK_PROMPT, 10_000)
 
     def _on_click(self, _pane: QWidget, screen_xy: tuple[float, float]) -> None:
         image_xy = self.window.state.image_under(screen_xy)
@@ -158,6 +161,8 @@ class WindowTools(QObject):
     def _stop_picking(self) -> None:
         self._picking = False
         self.window.area.unsetCursor()
+        if self.window.status.bar.currentMessage() == PICK_PROMPT:  # answered or cancelled: the prompt goes
+            self.window.status.bar.clearMessage()
 
     def flight_settings(self) -> FlightDialog:
         """Demo → Zoom Flight…: target, zoom, length, frame rate; Fly and Record…."""
@@ -220,7 +225,6 @@ class WindowTools(QObject):
         """Esc: stop picking a target, leave presentation mode, leave full screen."""
         if self._picking:
             self._stop_picking()
-            self.window.status.bar.clearMessage()
             return
         if self.presenting:
             self.presenting = False

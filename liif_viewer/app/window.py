@@ -13,7 +13,7 @@ from .actions import ShortcutsDialog, build_menus
 from .clipboard import clipboard_rgb
 from .controller import RenderController
 from .messages import LiifUpdate, LoadModel, OpenedImage
-from .pane_area import LAYOUTS, SWIPE_PARTNERS, PaneArea
+from .pane_area import EMPTY_HINT, LAYOUTS, SWIPE_PARTNERS, PaneArea
 from .settings import RecentFiles, read_float, read_str
 from .status import StatusPanel
 from .store import RenderStore
@@ -68,6 +68,7 @@ class ViewerWindow(QMainWindow):
         c.opened.connect(self._on_opened)
         c.open_failed.connect(self._on_open_failed)
         c.liif_step.connect(self._on_liif_step)
+        c.model_phase.connect(self.status.set_device)  # starting PyTorch…, loading the model…, …
         c.model_ready.connect(self.status.set_device)
         c.model_failed.connect(self._on_model_failed)
         c.message.connect(self.status.message)
@@ -81,6 +82,8 @@ class ViewerWindow(QMainWindow):
     def open_path(self, path: str | Path) -> int:
         """Open an image file in the background (the current image stays until it has loaded)."""
         self.status.message(f"opening {Path(path).name}…", 0)
+        if self.controller.doc is None:
+            self.area.set_hint(f"opening {Path(path).name}…")
         return self.controller.open_path(str(path))
 
     def set_initial_view(self, zoom: float | None, center: tuple[float, float] | None) -> None:
@@ -108,6 +111,7 @@ class ViewerWindow(QMainWindow):
 
     def _on_opened(self, image: OpenedImage) -> None:
         self.status.bar.clearMessage()
+        self.area.set_hint("")
         self.status.set_image(image.path, image.size)
         self.setWindowTitle(f"{Path(image.path).name} — liif-viewer")
         if Path(image.path).is_file() and Path(image.path).resolve() != SAMPLE_IMAGE:
@@ -125,6 +129,8 @@ class ViewerWindow(QMainWindow):
     def _on_open_failed(self, path: str, message: str) -> None:
         self.status.message(message, 10_000)
         self.recent.remove(path)
+        if self.controller.doc is None:
+            self.area.set_hint(EMPTY_HINT)
         box = QMessageBox(QMessageBox.Icon.Warning, "Cannot open image", message, QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()  # window-modal, does not block the event loop
@@ -255,9 +261,12 @@ class ViewerWindow(QMainWindow):
         self.commands["full_screen"].setChecked(False)
 
     def show_shortcuts(self) -> None:
-        """The `?` cheat sheet."""
+        """The `?` cheat sheet: opens it, or closes it when it is open."""
         if self._shortcuts is None:
             self._shortcuts = ShortcutsDialog(self)
+        if self._shortcuts.isVisible():
+            self._shortcuts.close()
+            return
         self._shortcuts.show()
         self._shortcuts.raise_()
 
@@ -265,7 +274,10 @@ class ViewerWindow(QMainWindow):
     def _on_liif_step(self, update: LiifUpdate) -> None:
         if update.final:
             self.status.set_progress(None)
-            self.status.set_render(update.seconds, update.evaluated_px, update.evaluated_fraction)
+            if update.message:  # not LIIF's own image (an image too small for LIIF): no timing to show
+                self.status.render.setText("")
+            else:
+                self.status.set_render(update.seconds, update.evaluated_px, update.evaluated_fraction)
         else:
             self.status.set_progress(update.progress, update.message or update.kind)
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
 from ..render.alpha import alpha_for_view, over_checkerboard
-from ..render.engine import CancelToken, RenderEngine
+from ..render.cancel import CancelToken
 from ..render.image_io import ImageLoadError, load_image
 from ..render.resample import inside_span, render_classic, standin_method, to_display_uint8
 from ..render.viewport import Viewport
@@ -35,6 +36,9 @@ from .messages import (
     SetImage,
     UseImage,
 )
+
+if TYPE_CHECKING:  # torch loads in the LIIF worker's thread, so the window shows before it is there
+    from ..render.engine import RenderEngine
 
 __all__ = ["LiifWorker", "ClassicWorker", "one_line"]
 
@@ -177,15 +181,18 @@ class ClassicWorker(_JobThread):
     def run_request(self, request: object, cancel: CancelToken) -> None:
         """Render each requested classic source of the current image."""
         assert isinstance(request, ClassicRequest)
+        vp = request.viewport
+        done: dict[str, np.ndarray] = {}  # method → display pixels of this view
         for source in request.sources:
             if cancel.cancelled or request.image_id != self._image_id:
                 return
-            rgb = self._render(request.viewport, CLASSIC_METHODS[source])
-            self.rendered.emit(PaneImage(source, request.request_id, request.viewport, to_display_uint8(rgb)))
+            method = CLASSIC_METHODS[source]
+            done[method] = to_display_uint8(self._render(vp, method))
+            self.rendered.emit(PaneImage(source, request.request_id, vp, done[method]))
         if request.liif_standin and not cancel.cancelled and request.image_id == self._image_id:
-            vp = request.viewport
-            rgb = self._render(vp, standin_method(vp))
-            self.rendered.emit(PaneImage("liif", request.request_id, vp, to_display_uint8(rgb), final=False))
+            method = standin_method(vp)  # the Bilinear pane's pixels when it has them (no second render)
+            u8 = done[method] if method in done else to_display_uint8(self._render(vp, method))
+            self.rendered.emit(PaneImage("liif", request.request_id, vp, u8, final=False))
 
     def _render(self, vp: Viewport, method: str) -> np.ndarray:
         rgb = render_classic(self._u8, vp, method, BACKGROUND)
@@ -203,11 +210,13 @@ class LiifWorker(_JobThread):
     Keep torch work in this thread (the model is loaded here too): once a second thread has run
     torch's OpenMP-parallel ops, a 2-core machine ran this thread's small ops 2-4x slower
     (measured: a x30 full-window refine 1.5 s instead of 1.0 s with the model loaded in the GUI thread).
+    torch itself is imported here too, while the window is already up.
     """
 
     model_ready = Signal(str)  # device description
     model_failed = Signal(str)  # one-line message; LIIF is unavailable
     message = Signal(str)  # progress of fetching weights etc.
+    phase = Signal(str)  # what the model's start is doing: starting PyTorch…, loading the model…, …
     updated = Signal(object)  # LiifUpdate
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -232,11 +241,14 @@ class LiifWorker(_JobThread):
             self._rgb = command.rgb
 
     def _load_model(self, command: LoadModel) -> None:
+        self.phase.emit("starting PyTorch…")  # its first import after set-up reads ~0.5 GB of libraries
         from ..model import CheckpointError, WeightsError, describe_device, load_model, pick_device
+        from ..render.engine import RenderEngine
 
         try:
             device = pick_device(command.device)
             model = command.model
+            self.phase.emit("loading the model…")
             if model is None:
                 model = load_model(command.path, device=device, say=self.message.emit)
             else:
@@ -244,6 +256,8 @@ class LiifWorker(_JobThread):
         except (CheckpointError, WeightsError, ValueError, OSError, RuntimeError) as exc:
             self.model_failed.emit(str(exc).strip().splitlines()[0] if str(exc).strip() else one_line(exc))
             return
+        # No warm-up render here: measured, a tiny render before the first view cost ~2.8 s on a busy
+        # 2-core machine and took nothing off the first view (torch's first-use costs are small).
         self.engine = RenderEngine(model, device, background=BACKGROUND)
         if self._rgb is not None:
             self.engine.set_image(self._rgb)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ import numpy as np
 import torch
 
 from ..model import LIIF
+from .cancel import CancelToken
 from .fast_query import PRECISIONS, Cancelled, FoldedDecoder
 from .features import FeatureStore
 from .liif_tiles import Scale, TileInside, TileJob, code_box, run_together, tile_inside
@@ -33,31 +33,16 @@ from .resample import inside_span, render_classic, standin_method, to_display_ui
 from .tile_cache import TileCache
 from .viewport import Viewport
 
-__all__ = ["RenderEngine", "RenderStep", "CancelToken", "Cancelled", "PRECISIONS"]
+__all__ = ["RenderEngine", "RenderStep", "CancelToken", "Cancelled", "PRECISIONS", "MIN_LIIF_SIDE"]
 
 #: Tiles refined together (one shared MLP query per refinement level) in fast mode at high zoom.
 GROUP_TILES = 8
 #: On a GPU, tiles go together while their code projections stay under this many codes (256 MB).
 GPU_GROUP_CODES = 1 << 18
-
-
-class CancelToken:
-    """Set by the requester when a newer request supersedes this one."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        """Ask the running job to stop at its next check."""
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        """Whether ``cancel`` was called."""
-        return self._event.is_set()
-
-    def __call__(self) -> bool:
-        return self._event.is_set()
+#: LIIF needs images at least this many pixels wide and high. Across a 1-pixel side the encoder sees
+#: nothing but its zero padding, and colours drift by 25-45 levels (a 1x1 (200, 30, 30) renders a
+#: mottled ~(184, 60, 51)); smaller images get the stand-in, which is exact for them.
+MIN_LIIF_SIDE = 2
 
 
 @dataclass(frozen=True)
@@ -115,6 +100,11 @@ class RenderEngine:
         self.image_id = next(self._image_ids)
         self._stores.clear()
         self.tiles.clear()
+
+    @property
+    def liif_applies(self) -> bool:
+        """Whether the image is large enough for LIIF (see MIN_LIIF_SIDE); else LIIF renders give the stand-in."""
+        return self.rgb is not None and min(self.rgb.shape[:2]) >= MIN_LIIF_SIDE
 
     @property
     def image_size(self) -> tuple[int, int]:
@@ -309,6 +299,12 @@ class RenderEngine:
         tiles = self._lattice_tiles(vp)
         if order == "rows":
             tiles.sort(key=lambda k: (k[1], k[0]))
+        if not self.liif_applies:  # too small for LIIF: the stand-in, tile by tile
+            for tx, ty in tiles:
+                cx0, cy0 = max(0, tx * t - ox), max(0, ty * t - oy)
+                cx1, cy1 = min(vp.width, (tx + 1) * t - ox), min(vp.height, (ty + 1) * t - oy)
+                yield cx0, cy0, self.standin(vp.sub_view(cx0, cy0, cx1 - cx0, cy1 - cy0))
+            return
         for group in self._groups(vp, tiles, precision):
             for (tx, ty), tile in zip(group, self.liif_tiles(vp, group, precision, cancel), strict=True):
                 if not cache:
@@ -338,6 +334,10 @@ class RenderEngine:
         """
         cancel = cancel or (lambda: False)
         start = time.perf_counter()
+        if not self.liif_applies:
+            yield RenderStep(request_id, "final", self.standin(vp), 1.0, 0.0, time.perf_counter() - start,
+                             f"{standin_method(vp)} (LIIF needs {MIN_LIIF_SIDE}×{MIN_LIIF_SIDE} px or more)")
+            return
         inside = max(1, self._inside_pixels(vp))
         tiles = self._lattice_tiles(vp)
         missing = [k for k in tiles if not self.tile_job(vp, *k, precision, cancel)[2]]
@@ -379,6 +379,9 @@ class RenderEngine:
                     if k not in missing:
                         continue
                     needed = [fk for fk in self._view_feature_keys(vp, k, precision) if not store.has(fk)]
+                    if needed:  # say so before the first tile, which may take seconds
+                        yield RenderStep(request_id, "encoding", None, done / len(tiles), fraction(),
+                                         time.perf_counter() - start, f"encoding features (0/{len(needed)})")
                     for i, _ in enumerate(store.encode_iter(needed, cancel)):
                         yield RenderStep(request_id, "encoding", None, done / len(tiles), fraction(),
                                          time.perf_counter() - start, f"encoding features ({i + 1}/{len(needed)})")

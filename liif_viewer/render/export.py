@@ -13,14 +13,17 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
-from .engine import RenderEngine
 from .image_io import LoadedImage, save_image, to_uint8
 from .lod import EXPORT
 from .viewport import Viewport
+
+if TYPE_CHECKING:  # torch is imported only where an engine is made (the viewer's window starts without it)
+    from .engine import RenderEngine
 
 __all__ = ["ExportRequest", "ExportJob", "METHODS", "parse_region", "export_metadata"]
 

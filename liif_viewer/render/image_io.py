@@ -18,6 +18,7 @@ Policy (applies to the viewer, ``upscale`` and ``export``):
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -26,7 +27,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["LoadedImage", "ImageLoadError", "ImageSaveError", "load_image", "save_image", "to_uint8", "ALPHA_FORMATS"]
+__all__ = ["LoadedImage", "ImageLoadError", "ImageSaveError", "load_image", "save_image", "to_uint8", "ALPHA_FORMATS",
+           "check_writable", "write_error_reason"]
 
 ALPHA_FORMATS = {".png", ".tif", ".tiff", ".webp"}
 _SUFFIX_FORMAT = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP",
@@ -97,6 +99,30 @@ def _to_arrays(img: Image.Image, notes: list[str]) -> tuple[np.ndarray, np.ndarr
     return np.asarray(img, dtype=np.float32) / 255.0, alpha
 
 
+_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF87a", "GIF"), (b"GIF89a", "GIF"),
+               (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"BM", "BMP"))
+
+
+def _sniffed_format(path: Path) -> str:
+    """The image format the file's first bytes announce ('' when none)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return ""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    return next((fmt for magic, fmt in _SIGNATURES if head.startswith(magic)), "")
+
+
+def _damage(name: str, fmt: str, detail: str) -> str:
+    """What is wrong with a file whose image data cannot be decoded, in one line."""
+    kind = f"{fmt} file" if fmt else "image file"
+    if "truncated" in detail.lower():
+        return f"{name}: the {kind} is cut short (incomplete download or copy?)"
+    return f"{name}: the {kind} is damaged ({detail or 'its data cannot be decoded'})"
+
+
 def load_image(path: str | os.PathLike[str]) -> LoadedImage:
     """Read ``path`` following the module's policy; raises ``ImageLoadError``."""
     path = Path(path)
@@ -107,8 +133,10 @@ def load_image(path: str | os.PathLike[str]) -> LoadedImage:
         raise ImageLoadError(f"{name}: is a folder, not an image")
     if path.stat().st_size == 0:
         raise ImageLoadError(f"{name}: the file is empty")
+    fmt = ""
     try:
         with Image.open(path) as img:
+            fmt = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "TIFF": "TIFF"}.get(img.format or "", img.format or "")
             img.load()
             icc = img.info.get("icc_profile")
             exif = img.getexif()
@@ -121,11 +149,15 @@ def load_image(path: str | os.PathLike[str]) -> LoadedImage:
             rgb, alpha = _to_arrays(img, notes)
             mode = img.mode
     except UnidentifiedImageError:
-        raise ImageLoadError(f"{name}: not an image Pillow can read") from None
+        sniffed = _sniffed_format(path)
+        if sniffed:
+            raise ImageLoadError(f"{name}: the {sniffed} file is damaged (its header is not valid)") from None
+        raise ImageLoadError(f"{name}: not an image (its contents match no image format the viewer reads)") from None
     except Image.DecompressionBombError as exc:
         raise ImageLoadError(f"{name}: too large to open safely ({exc})") from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageLoadError(f"{name}: cannot read the image ({str(exc).splitlines()[0] or 'corrupt'})") from None
+        raise ImageLoadError(_damage(name, fmt or _sniffed_format(path), str(exc).strip().splitlines()[0]
+                                     if str(exc).strip() else "")) from None
     if rgb.shape[0] == 0 or rgb.shape[1] == 0:
         raise ImageLoadError(f"{name}: the image has no pixels")
     return LoadedImage(np.ascontiguousarray(rgb), alpha, icc, exif_bytes, str(path), mode, notes)
@@ -153,6 +185,46 @@ def _encoder_options(fmt: str, quality: int, icc: bytes | None, exif: bytes | No
             info.add_text(key, value)
         opts["pnginfo"] = info
     return opts
+
+
+def write_error_reason(exc: OSError) -> str:
+    """Why creating or writing a file failed, in words (the folder is known to exist)."""
+    reasons = {
+        errno.EACCES: "permission denied (you cannot create files there)",
+        errno.EPERM: "permission denied (you cannot create files there)",
+        errno.EROFS: "the folder is on a read-only file system",
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "your disk quota is used up",
+        errno.ENOENT: "the folder does not accept new files (a system folder?)",
+        errno.ENAMETOOLONG: "the file name is too long",
+        errno.EISDIR: "a folder has that name",
+    }
+    return reasons.get(exc.errno or -1) or exc.strerror or str(exc)
+
+
+def check_writable(path: str | os.PathLike[str], suffixes: tuple[str, ...] = tuple(_SUFFIX_FORMAT)) -> str:
+    """'' when a file can be written at ``path``, else a one-line reason, found before any work is done:
+    the extension is one of ``suffixes``, and a temporary file is created in the folder and deleted
+    again (permissions alone do not tell, e.g. root in /proc, a read-only mount)."""
+    path = Path(path)
+    if path.suffix.lower() not in suffixes:
+        return f"{path.name}: unknown output format; use one of {', '.join(sorted(suffixes))}"
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.exists():
+        return f"cannot write {path}: folder {folder} does not exist"
+    if not folder.is_dir():
+        return f"cannot write {path}: {folder} is a file, not a folder"
+    if path.is_dir():
+        return f"cannot write {path}: it is a folder"
+    if len(os.fsencode(path.name)) > 255:
+        return f"cannot write {path.name[:40]}…: the file name is too long"
+    try:
+        fd, name = tempfile.mkstemp(prefix=".liif-viewer-check-", suffix=".part", dir=folder)
+    except OSError as exc:
+        return f"cannot write to {folder}: {write_error_reason(exc)}; choose another folder"
+    os.close(fd)
+    Path(name).unlink(missing_ok=True)
+    return ""
 
 
 def _umask() -> int:
@@ -192,7 +264,7 @@ def save_image(
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix + ".part", dir=folder)
     except OSError as exc:
-        raise ImageSaveError(f"cannot write to {folder}: {exc.strerror or exc}") from None
+        raise ImageSaveError(f"cannot write to {folder}: {write_error_reason(exc)}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             img.save(fh, format=fmt, **_encoder_options(fmt, quality, icc_profile, exif, text))
@@ -200,5 +272,6 @@ def save_image(
         os.replace(tmp_name, path)
     except Exception as exc:
         Path(tmp_name).unlink(missing_ok=True)
-        raise ImageSaveError(f"could not write {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        reason = write_error_reason(exc) if isinstance(exc, OSError) else str(exc)
+        raise ImageSaveError(f"could not write {path}: {reason}") from None
     return path

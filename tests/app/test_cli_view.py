@@ -14,8 +14,9 @@ from liif_viewer.cli import main
 from tests.conftest import ROOT
 
 
-def run_view(*args: str, scale_factor: str = "1", timeout_s: float = 180) -> subprocess.CompletedProcess:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR=scale_factor)
+def run_view(*args: str, scale_factor: str = "1", timeout_s: float = 180,
+             **env_vars: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR=scale_factor, **env_vars)
     return subprocess.run([sys.executable, "main.py", "view", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout_s)
 
@@ -33,9 +34,14 @@ def test_bad_arguments_give_one_line(capsys, args, message):
 
 def test_screenshot_waits_for_every_final_render_and_exits_0(tmp_path, face_png):
     out = tmp_path / "shots" / "view.png"
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    orphan = temp / "liif-viewer-shot-99999999-abc"  # left by a killed run (no such process)
+    orphan.mkdir()
     proc = run_view(str(face_png), "--zoom", "4", "--center", "48,36", "--window-size", "600x300",
-                    "--screenshot", str(out))
+                    "--screenshot", str(out), TMPDIR=str(temp))
     assert proc.returncode == 0, proc.stderr
+    assert list(temp.iterdir()) == []  # its own settings folder is gone, and the orphan too
     assert proc.stdout.strip() == f"wrote {out}"
     shot = np.asarray(Image.open(out).convert("RGB"))
     assert shot.shape == (300, 600, 3)
@@ -66,3 +72,16 @@ def test_one_to_one_is_one_image_pixel_per_device_pixel_on_hidpi(tmp_path, noise
             found.append((y, x))
     # the Pixels pane (left third) shows the 64 x 48 source exactly, one image px per device px
     assert any(x < 1000 / 3 for _, x in found), found
+
+
+def test_orphaned_screenshot_folders_are_removed_only_when_their_process_is_gone(tmp_path):
+    from liif_viewer.app.run import remove_orphaned_shot_folders
+
+    dead = tmp_path / "liif-viewer-shot-99999999-x1"
+    live = tmp_path / f"liif-viewer-shot-{os.getpid()}-x2"
+    other = tmp_path / "liif-viewer-notes"
+    for folder in (dead, live, other):
+        folder.mkdir()
+    (dead / "settings.ini").write_text("[General]\n")
+    assert remove_orphaned_shot_folders(tmp_path) == [dead]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])

@@ -9,6 +9,7 @@ from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 
 from liif_viewer.app.flight import FlightSettings
+from liif_viewer.app.tools import PICK_PROMPT
 from liif_viewer.render.demos import SweepSpec, sweep_frames, sweep_input
 from tests.app.conftest import open_and_settle, wait_settled
 
@@ -44,6 +45,8 @@ def test_sweep_window_frames_are_the_engines_frames(qtbot, window, model):
     spec = SweepSpec(8, 24, 3, 48, True, "fast")
     for k, (res, frame) in enumerate(sweep_frames(engine, spec)):
         assert res == sweep.resolutions[k] and np.array_equal(frame, sweep.frames[k])
+    sweep.play_button.click()  # it was playing from the start; pause to look at one frame
+    assert sweep.play_button.text() == "Play"
     sweep.show_frame(2)
     assert sweep.slider.value() == 2 and sweep.caption.text() == "24×24 from 8×8"
     assert not sweep.picture.pixmap().isNull()
@@ -51,6 +54,35 @@ def test_sweep_window_frames_are_the_engines_frames(qtbot, window, model):
     qtbot.waitUntil(lambda: sweep.slider.value() != 2, timeout=2000)  # plays on, looping
     sweep.play_button.click()
     assert sweep.play_button.text() == "Play"
+
+
+def test_sweep_window_opens_on_the_screen_and_plays_as_frames_arrive(qtbot, window):
+    sweep = small_sweep(qtbot, window, frames=6)
+    assert sweep.play_button.isChecked() and sweep.play_button.text() == "Pause"
+    available = window.screen().availableGeometry()
+    assert available.contains(sweep.geometry())
+    shown = []
+    sweep.slider.valueChanged.connect(shown.append)
+    qtbot.waitUntil(lambda: sweep.is_complete(), timeout=30_000)
+    qtbot.waitUntil(lambda: len(set(shown)) >= 4, timeout=5000)  # it moved through the frames by itself
+
+
+def test_a_window_is_placed_inside_the_available_screen_area():
+    from PySide6.QtCore import QRect, QSize
+
+    from liif_viewer.app.sweep_window import placed_on_screen
+
+    screen = QRect(0, 0, 1600, 1000)
+    # centred on its parent when there is room
+    assert placed_on_screen(QSize(600, 400), QRect(500, 300, 600, 400), screen).center() == QRect(
+        500, 300, 600, 400).center()
+    # a parent near the bottom-right corner: moved in, frame included
+    rect = placed_on_screen(QSize(1100, 720), QRect(1200, 800, 800, 600), screen)
+    assert rect.size() == QSize(1100, 720) and rect.right() <= 1600 - 8 and rect.bottom() <= 1000 - 8
+    assert rect.top() >= 40 and rect.left() >= 8
+    # a screen smaller than the window: shrunk to fit, title bar on screen
+    rect = placed_on_screen(QSize(1100, 720), QRect(0, 0, 800, 600), QRect(0, 30, 1024, 738))
+    assert rect.width() <= 1024 - 16 and rect.top() >= 30 + 40 and rect.bottom() <= 30 + 738 - 8
 
 
 def test_recording_the_sweep_from_the_gui_writes_every_frame(qtbot, window, tmp_path):
@@ -133,11 +165,19 @@ def test_click_a_point_flies_to_it_and_presentation_mode(qtbot, window):
     tools = window.tools
     tools.flight.settings = FlightSettings(zoom=4.0, seconds=0.2, fps=30.0)
     tools.pick_flight_target()
+    assert window.status.bar.currentMessage() == PICK_PROMPT
     pane = window.area.panes["liif"]
     click = QPoint(pane.width() // 2 + 10, pane.height() // 2 - 5)
     expected = window.state.image_under(pane.to_device(click.toPointF()))
     qtbot.mouseClick(pane, Qt.MouseButton.LeftButton, pos=click)
     assert tools.flight.flying and tools.target_xy == pytest.approx(expected)
+    assert window.status.bar.currentMessage() == ""  # the prompt is answered: it leaves with the click
+    with qtbot.waitSignal(tools.flight.finished, timeout=5000):
+        pass
+    assert PICK_PROMPT not in window.status.bar.currentMessage()
+    tools.pick_flight_target()  # Space while picking flies about the default point and ends the prompt too
+    window.commands["flight"].trigger()
+    assert tools.flight.flying and window.status.bar.currentMessage() == ""
     with qtbot.waitSignal(tools.flight.finished, timeout=5000):
         pass
     tools.toggle_presentation()

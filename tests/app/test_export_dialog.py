@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -54,6 +55,36 @@ def test_region_size_aspect_and_scale(dialog):
     form.region_whole.setChecked(True)
     assert form.region() == (0.0, 0.0, 96.0, 72.0) and form.output_size() == (288, 216)
     assert dialog.path.text().endswith("face-liif-288x216.png")  # the automatic name follows the size
+
+
+def test_a_stretched_size_says_both_scales_and_the_scale_box_follows_the_size(dialog):
+    form = dialog.form
+    form.set_region((10, 10, 40, 48))
+    form.lock.setChecked(False)
+    form.set_size(3000, 2000)
+    assert form.output_size() == (3000, 2000)
+    assert "×75.0 × 41.7, stretched 1.8:1 wide" in form.summary.text()
+    assert form.scale.value() == pytest.approx(75.0)  # not a stale 4.000
+    form.lock.setChecked(True)  # the lock restores the region's aspect: one scale again
+    assert form.output_size() == (3000, 3600) and "stretched" not in form.summary.text()
+    assert "×75.0" in form.summary.text()
+    form.out_width.setValue(200)
+    assert form.scale.value() == pytest.approx(5.0) and form.output_size() == (200, 240)
+    form.set_scale(2.5)  # scale mode: the box is the input again
+    assert form.output_size() == (100, 120) and form.scale.value() == 2.5
+
+
+def test_describe_scale_allows_the_rounding_of_one_output_pixel():
+    from liif_viewer.app.export_form import describe_scale
+
+    assert describe_scale((101, 33), (0, 0, 30, 10)) == ("×3.37", False)  # 101 x 33.7 rounded: not stretched
+    assert describe_scale((40, 80), (0, 0, 40, 40)) == ("×1 × 2, stretched 2:1 tall", True)
+
+
+def test_quality_is_offered_for_lossy_formats_only(dialog, tmp_path):
+    for name, lossy in (("a.png", False), ("a.jpg", True), ("a.tif", False), ("a.webp", True)):
+        dialog.path.setText(str(tmp_path / name))
+        assert dialog.quality.isVisibleTo(dialog) == lossy, name
 
 
 def test_exports_the_same_pixels_as_the_headless_job(qtbot, dialog, model, tmp_path):
@@ -129,9 +160,22 @@ def test_unwritable_destination_gives_a_clear_message(qtbot, dialog, tmp_path):
     not_a_folder.write_text("x")
     dialog.path.setText(str(not_a_folder / "out.png"))
     assert not dialog.start()
-    assert "does not exist" in dialog.panel.message.text() and dialog.job is None
+    assert "is a file, not a folder" in dialog.panel.message.text() and dialog.job is None
     dialog.path.setText(str(tmp_path / "out.bmpx"))
     assert not dialog.start() and ".png" in dialog.panel.message.text()
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc (a folder that takes no files)")
+def test_a_folder_that_takes_no_files_is_refused_before_rendering_and_not_remembered(qtbot, dialog):
+    dialog.form.region_whole.setChecked(True)
+    dialog.form.set_size(6000, 4500)
+    dialog.form.method.setCurrentIndex(1)  # exact LIIF: minutes, were it rendered first
+    dialog.confirm_large = lambda text: True
+    dialog.path.setText("/proc/forbidden.png")
+    assert not dialog.start() and dialog.job is None
+    assert dialog.panel.message.text() == ("cannot write to /proc: the folder does not accept new files "
+                                           "(a system folder?); choose another folder")
+    assert dialog.settings.value("export/dir") is None  # /proc is not remembered as the export folder
 
 
 def test_a_full_disk_gives_a_message_and_no_partial_file(qtbot, dialog, tmp_path, monkeypatch):
@@ -148,10 +192,11 @@ def test_a_full_disk_gives_a_message_and_no_partial_file(qtbot, dialog, tmp_path
     assert dialog.start()
     with qtbot.waitSignal(dialog.job.failed, timeout=10_000) as blocker:
         pass
-    assert "No space left on device" in blocker.args[0] and "Traceback" not in blocker.args[0]
+    assert "the disk is full" in blocker.args[0] and "Traceback" not in blocker.args[0]
     qtbot.waitUntil(lambda: dialog.job is None, timeout=5000)
-    assert "No space left on device" in dialog.panel.message.text()
+    assert "the disk is full" in dialog.panel.message.text()
     assert list(tmp_path.iterdir()) == []
+    assert dialog.settings.value("export/dir") is None  # a folder is remembered only once a file was written
 
 
 def test_a_large_export_asks_first_and_one_beyond_memory_is_refused(qtbot, dialog, tmp_path, monkeypatch):

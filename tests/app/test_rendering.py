@@ -58,7 +58,8 @@ def test_a_burst_of_20_zoom_events_renders_once_at_full_resolution(qtbot, make_w
 def test_the_event_loop_keeps_ticking_while_the_liif_pane_renders(qtbot, make_window, tmp_path):
     window = make_window(900, 480)
     window.set_layout("liif")
-    qtbot.waitUntil(lambda: window.controller.liif_available, timeout=10_000)
+    # (``is True``: a callback returning None counts as met for waitUntil, and None means "still loading")
+    qtbot.waitUntil(lambda: window.controller.liif_available is True, timeout=30_000)
     ticks: list[float] = []
     timer = QTimer()
     timer.setInterval(5)
@@ -102,13 +103,19 @@ def test_the_liif_pane_shows_a_stand_in_while_the_model_loads(qtbot, make_window
         window.set_initial_view(zoom, (48.0, 36.0))
         with qtbot.waitSignal(window.image_opened, timeout=10_000):
             window.open_path(face_png)
-        qtbot.waitUntil(lambda: window.store.top("liif") is not None, timeout=10_000)
-        shown, vp = window.store.top("liif"), window.state.viewport
+
+        def standin_shown() -> bool:  # (one for an earlier view may come first: shown until this one)
+            layers = window.store.layers("liif")
+            return bool(layers) and layers[0].image.viewport == window.state.viewport
+
+        qtbot.waitUntil(standin_shown, timeout=10_000)
+        shown, vp = window.store.layers("liif")[0].image, window.state.viewport
         assert window.controller.liif_available is None and not shown.final and shown.viewport == vp
         u8 = np.asarray(window.controller.doc.u8)
         expected = to_display_uint8(render_classic(u8, vp, "bilinear" if zoom >= 1 else "area", BACKGROUND))
         np.testing.assert_array_equal(shown.u8, expected)
-        assert window.store.liif_note == "loading the model…" and not window.controller.is_settled()
+        qtbot.waitUntil(lambda: window.store.liif_note == "loading the model…", timeout=10_000)  # its phase now
+        assert not window.controller.is_settled()
     finally:
         release.set()  # never leave the worker blocked, even when an assertion failed
     wait_settled(qtbot, window)
@@ -149,3 +156,17 @@ def test_transparent_parts_show_a_checkerboard_in_every_pane(qtbot, make_window,
         assert values["alpha"] == (expected,)
         window.status.set_cursor((image_x, 36.5), values)
         assert f"alpha {expected}" in window.status.cursor.text()
+
+
+def test_a_one_pixel_image_shows_its_colour_in_the_liif_pane(qtbot, make_window, tmp_path):
+    path = tmp_path / "dot.png"
+    Image.fromarray(np.array([[[200, 30, 30]]], np.uint8)).save(path)
+    window = make_window(600, 300)
+    open_and_settle(qtbot, window, path)
+    vp = window.state.viewport
+    assert vp.scale > 50  # fit: one pixel fills the pane's height
+    shown = window.store.top("liif")
+    assert shown.final and shown.viewport == vp
+    middle = shown.u8[vp.height // 4:3 * vp.height // 4, vp.width // 2 - 20:vp.width // 2 + 20]
+    assert (middle.reshape(-1, 3) == (200, 30, 30)).all()  # not LIIF's mottled (184, 60, 51)
+    assert "LIIF needs 2×2 px" in window.store.liif_note  # and the pane says why it is not LIIF's

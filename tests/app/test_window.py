@@ -46,7 +46,8 @@ def test_opening_a_corrupt_file_keeps_the_previous_image_and_says_why(qtbot, mak
     with qtbot.waitSignal(window.open_failed, timeout=5000) as blocker:
         window.open_path(bad)
     path, message = blocker.args
-    assert path == str(bad) and "broken.png" in message and "\n" not in message
+    assert path == str(bad) and "\n" not in message
+    assert message == "broken.png: the PNG file is damaged (its header is not valid)"
     assert window.controller.doc.path == str(face_png)
     assert window.status.bar.currentMessage() == message
     boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
@@ -56,12 +57,22 @@ def test_opening_a_corrupt_file_keeps_the_previous_image_and_says_why(qtbot, mak
     assert window.controller.is_settled()
 
 
-def test_missing_file_gives_a_message_too(qtbot, make_window, tmp_path):
+def test_missing_file_gives_a_message_too(qtbot, make_window, tmp_path, face_png):
+    from liif_viewer.app.pane_area import EMPTY_HINT
+
     window = make_window()
+    hint = window.area.hint
+    assert hint.isVisible() and hint.text() == EMPTY_HINT  # the empty window says how to open an image
+    assert hint.geometry().contains(window.area.rect().center())
     with qtbot.waitSignal(window.open_failed, timeout=5000) as blocker:
         window.open_path(tmp_path / "nope.jpg")
+        assert hint.text() == "opening nope.jpg…"
     assert "nope.jpg" in blocker.args[1]
     assert window.controller.doc is None
+    assert hint.isVisible() and hint.text() == EMPTY_HINT
+    with qtbot.waitSignal(window.image_opened, timeout=5000):
+        window.open_path(face_png)
+    assert not hint.isVisible()
 
 
 def test_layouts_liif_alone_and_swipe_with_a_draggable_divider(qtbot, make_window, face_png):
@@ -143,7 +154,20 @@ def test_keyboard_fit_one_to_one_zoom_and_pan(qtbot, make_window, face_png):
     qtbot.keyClick(window, Qt.Key.Key_M)
     assert window.controller.precision == "exact"
     qtbot.keyClick(window, Qt.Key.Key_Question)
-    assert window._shortcuts is not None and window._shortcuts.isVisible()
+    sheet = window._shortcuts
+    assert sheet is not None and sheet.isVisible()
+    qtbot.keyClicks(sheet, "?")  # the sheet has the focus: `?` closes it again
+    assert not sheet.isVisible()
+    window.commands["shortcuts"].trigger()
+    assert sheet.isVisible()
+    window.commands["shortcuts"].trigger()  # and `?` on the window toggles it
+    assert not sheet.isVisible()
+    window.commands["shortcuts"].trigger()
+    qtbot.keyClick(sheet, Qt.Key.Key_Escape)
+    assert not sheet.isVisible()
+    window.commands["shortcuts"].trigger()
+    qtbot.keyClick(sheet, Qt.Key.Key_F1)
+    assert not sheet.isVisible()
 
 
 def test_dropping_a_file_opens_it(qtbot, make_window, face_png):
@@ -187,3 +211,46 @@ def test_paste_shows_the_clipboard_image_and_copy_gives_the_liif_view(qtbot, mak
     window.copy_view()
     copied = qimage_to_u8(QGuiApplication.clipboard().image())
     np.testing.assert_array_equal(copied, window.store.top("liif").u8)
+
+
+def test_progress_text_stays_on_one_line_inside_the_bar(qtbot):
+    from PySide6.QtWidgets import QStatusBar
+
+    from liif_viewer.app.status import PROGRESS_WIDTH, StatusPanel
+
+    bar = QStatusBar()
+    qtbot.addWidget(bar)
+    status = StatusPanel(bar)
+    bar.show()
+    long = "encoding features (3/9) for the whole view of this rather large photograph at 100%"
+    status.set_progress(0.3, long)
+    shown = status.progress.format()
+    assert "\n" not in shown and shown.endswith("…") and status.progress.toolTip() == long
+    assert status.progress.fontMetrics().horizontalAdvance(shown) <= PROGRESS_WIDTH - 16
+    status.set_progress(0.5, "encoding 1/9")
+    assert status.progress.format() == "encoding 1/9" and status.progress.text() == "encoding 1/9"
+
+
+def test_the_window_starts_without_torch_and_says_what_the_model_start_is_doing(qtbot, model, settings, face_png):
+    import subprocess
+    import sys
+
+    from liif_viewer.app import ViewerWindow
+    from tests.conftest import ROOT
+
+    code = "import sys, liif_viewer.app, liif_viewer.cli; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr  # torch loads in the LIIF worker, behind a shown window
+    window = ViewerWindow(settings, model=model, device="cpu")
+    qtbot.addWidget(window)
+    phases, notes = [], []
+    window.controller.model_phase.connect(phases.append)
+    window.store.changed.connect(lambda s: s == "liif" and notes.append(window.store.liif_note))
+    window.open_path(face_png)
+    with qtbot.waitSignal(window.controller.model_ready, timeout=30_000):
+        pass
+    assert phases == ["starting PyTorch…", "loading the model…"]
+    assert window.status.device.text().startswith("CPU")
+    wait_settled(qtbot, window)
+    assert any(n.startswith("encoding features (") for n in notes)
+    assert window.store.liif_note == ""

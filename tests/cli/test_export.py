@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -56,6 +57,24 @@ def test_read_only_folder(tmp_path, capsys):
         assert list(folder.iterdir()) == []
     finally:
         folder.chmod(0o700)
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc (a folder that takes no files)")
+@pytest.mark.parametrize("command", ["export", "upscale"])
+def test_a_folder_that_takes_no_files_fails_before_any_work(tmp_path, capsys, monkeypatch, command):
+    import liif_viewer.cli as cli
+
+    def no_model(args):
+        raise AssertionError("the model was loaded for an export that cannot be written")
+
+    monkeypatch.setattr(cli, "_load_model", no_model)
+    size = ["--size", "6000x4003"]  # minutes of exact LIIF, were it rendered first
+    assert main([command, str(SAMPLE), "-o", "/proc/forbidden.png", *size]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == "error: cannot write to /proc: the folder does not accept new files (a system folder?); " \
+                  "choose another folder"
+    assert main([command, str(SAMPLE), "-o", str(tmp_path / "x.pdf"), *size]) == 1  # nor an unknown format
+    assert "unknown output format" in capsys.readouterr().err
 
 
 def test_bad_region_is_a_clear_error(tmp_path, capsys):

@@ -178,3 +178,31 @@ def test_a_fresh_view_encodes_only_the_feature_tiles_it_shows(model, sample_rgb)
     assert steps[-1].final
     store = engine.features("fast")
     assert {k for k in whole if store.has(k)} == shown and len(shown) < len(whole)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (5, 1)])
+def test_images_too_small_for_liif_show_their_true_colours(model, shape):
+    """A 1-pixel-wide image is outside what LIIF can encode (it drifts by 25-45 levels, mottled);
+    the engine shows the stand-in instead, which for a 1x1 image is its one colour everywhere."""
+    from liif_viewer.render.engine import MIN_LIIF_SIDE
+    from liif_viewer.render.resample import render_classic
+
+    rng = np.random.default_rng(1)
+    rgb = np.full((*shape, 3), (200 / 255, 30 / 255, 30 / 255), np.float32)
+    if max(shape) > 1:
+        rgb[..., 1] += rng.uniform(0, 0.2, shape).astype(np.float32)  # a strip varies along its length
+    eng = RenderEngine(model, screen_tile=64, background=BG)
+    eng.set_image(rgb)
+    assert not eng.liif_applies and min(shape) < MIN_LIIF_SIDE
+    h, w = shape
+    for vp in (Viewport(w / 2, h / 2, 100.0, 150, 130), Viewport(w / 2, h / 2, 0.5, 20, 20)):
+        steps = list(eng.render_liif(vp, "fast"))
+        assert [s.kind for s in steps] == ["final"]
+        expected = render_classic(to_display_uint8(rgb), vp, "bilinear" if vp.scale >= 1 else "area", BG)
+        np.testing.assert_array_equal(steps[0].image, expected)
+        np.testing.assert_array_equal(eng.render_liif_sync(vp, "exact"), expected)  # tile by tile (exports)
+    if shape == (1, 1):
+        shown = to_display_uint8(eng.render_liif_sync(Viewport(0.5, 0.5, 100.0, 100, 100), "exact"))
+        assert (shown.reshape(-1, 3) == (200, 30, 30)).all()  # every pixel, not a mottled (184, 60, 51)
+    eng.set_image(np.repeat(np.repeat(rgb, 2, axis=0), 2, axis=1))
+    assert eng.liif_applies  # two pixels each way are enough

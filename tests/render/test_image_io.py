@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -70,7 +71,9 @@ def test_exif_orientation_applied(tmp_path):
     "name,content,message",
     [
         ("empty.png", b"", "empty"),
-        ("text.png", b"hello, not an image", "not an image"),
+        ("text.png", b"hello, not an image", "text.png: not an image"),
+        ("broken.png", b"\x89PNG\r\n\x1a\n this is not really a PNG", "broken.png: the PNG file is damaged"),
+        ("photo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF", "photo.jpg: the JPEG file is cut short"),
         ("missing.png", None, "no such file"),
     ],
 )
@@ -80,15 +83,20 @@ def test_bad_files_give_one_line_errors(tmp_path, name, content, message):
         path.write_bytes(content)
     with pytest.raises(ImageLoadError, match=message) as info:
         load_image(path)
-    assert "\n" not in str(info.value)
+    assert "\n" not in str(info.value) and "Pillow" not in str(info.value)  # what is wrong, not who read it
 
 
 def test_truncated_file(tmp_path, sample_rgb):
     full = save_image(tmp_path / "full.png", to_uint8(sample_rgb))
     cut = tmp_path / "cut.png"
     cut.write_bytes(full.read_bytes()[:5000])
-    with pytest.raises(ImageLoadError, match="cut.png"):
+    with pytest.raises(ImageLoadError, match="cut.png: the PNG file is cut short"):
         load_image(cut)
+    broken = tmp_path / "broken.png"
+    data = full.read_bytes()
+    broken.write_bytes(data[:3000] + bytes(500) + data[3500:])
+    with pytest.raises(ImageLoadError, match="broken.png: the PNG file is damaged"):
+        load_image(broken)
 
 
 def test_save_to_missing_folder_leaves_nothing(tmp_path):
@@ -116,10 +124,36 @@ def test_full_disk_leaves_no_partial_file(tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(Image.Image, "save", disk_full)
-    with pytest.raises(ImageSaveError, match="No space left"):
+    with pytest.raises(ImageSaveError, match="the disk is full"):
         save_image(tmp_path / "x.png", np.zeros((2, 2, 3), np.uint8))
     assert list(tmp_path.iterdir()) == []
 
 
 def test_rounding_to_nearest():
     np.testing.assert_array_equal(to_uint8(np.array([0.0, 0.5 / 255, 0.49 / 255, 1.2, -1.0])), [0, 1, 0, 255, 0])
+
+
+def test_check_writable_tries_the_folder_and_names_the_real_reason(tmp_path, monkeypatch):
+    import errno
+    import tempfile
+
+    from liif_viewer.render.image_io import check_writable
+
+    assert check_writable(tmp_path / "ok.png") == "" and list(tmp_path.iterdir()) == []  # the probe is gone
+    assert "does not exist" in check_writable(tmp_path / "nope" / "x.png")
+    (tmp_path / "file.txt").write_text("x")
+    assert "is a file, not a folder" in check_writable(tmp_path / "file.txt" / "x.png")
+    (tmp_path / "dir.png").mkdir()
+    assert "it is a folder" in check_writable(tmp_path / "dir.png")
+    assert "unknown output format" in check_writable(tmp_path / "x.pdf")
+    for code, words in ((errno.EROFS, "the folder is on a read-only file system"), (errno.EACCES, "permission denied"),
+                        (errno.ENOSPC, "the disk is full")):
+        def refuse(*args, code=code, **kwargs):
+            raise OSError(code, os.strerror(code))
+
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)
+        assert check_writable(tmp_path / "x.png") == f"cannot write to {tmp_path}: {words}" + (
+            " (you cannot create files there)" if code == errno.EACCES else "") + "; choose another folder"
+    monkeypatch.undo()
+    if Path("/proc/self").is_dir():  # the case: root may "write" /proc, yet no file can be made there
+        assert "the folder does not accept new files" in check_writable("/proc/forbidden.png")
