@@ -42,15 +42,16 @@ def _table(errors: list[ViewError]) -> str:
     lines = []
     for mode in MODES:
         lines += [f"\n{mode}: {MODES[mode]}\n",
-                  "| zoom | views | p50 | p99 | max (levels) | min PSNR | max 8-bit | min PSNR 8-bit | evaluated |",
-                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| zoom | views | p50 | p99 | max (levels) | min PSNR | max 8-bit | min PSNR 8-bit | evaluated "
+                  "| px over bound |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         mine = [e for e in errors if e.mode == mode]
         rows = list(stress.summarise(mine).items()) + list(stress.summarise(mine, lambda e: "all").items())
         for (_, zoom), s in rows:
             zoom_text = f"x{zoom:g}" if isinstance(zoom, float) else f"**{zoom}**"
             lines.append(f"| {zoom_text} | {s['views']} | {s['p50']:.2f} | {s['p99']:.2f} | {s['max']:.2f} | "
                          f"{s['min_psnr_db']:.1f} | {s['max_u8']} | {s['min_psnr_u8_db']:.1f} | "
-                         f"{100 * s['evaluated']:.1f}% |")
+                         f"{100 * s['evaluated']:.1f}% | {100 * s['over_bound']:.3g}% |")
     return "\n".join(lines)
 
 
@@ -107,7 +108,7 @@ def _error(view: StressView, mode: str, fast: np.ndarray, exact: np.ndarray, eva
     fast_u8, exact_u8 = to_uint8(fast), to_uint8(exact)
     return ViewError(view, mode, float(diff.max() * 255), stress.psnr(fast, exact),
                      int(np.abs(fast_u8.astype(np.int16) - exact_u8).max()), stress.psnr(fast_u8, exact_u8, 255.0),
-                     evaluated, (int(x), int(y)))
+                     evaluated, (int(x), int(y)), stress.pixels_over(mode, fast, exact))
 
 
 def main() -> int:

@@ -53,3 +53,13 @@ def test_the_bench_subset_falls_back_to_the_sample(monkeypatch, tmp_path):
     assert all(p.shape == (stress.BENCH_CROP, stress.BENCH_CROP, 3) for p in photos.values())
     assert len(views) == 4 * len(stress.ZOOMS + stress.ODD_ZOOMS)
     assert views == stress.bench_subset(SAMPLE)[1]  # fixed
+
+
+def test_pixels_over_the_bound_per_mode():
+    exact = np.full((4, 5, 3), 100 / 255, np.float32)
+    fast = exact.copy()
+    fast[0, 0, 1] += 2.5 / 255  # over the screen's 2 levels, and 2 levels off in 8 bits
+    fast[1, 1, 0] += 1.2 / 255  # within both bounds (1 level off in 8 bits)
+    assert stress.pixels_over("screen", fast, exact) == 1 / 20
+    assert stress.pixels_over("export", fast, exact) == 1 / 20
+    assert stress.pixels_over("screen", exact, exact) == 0 == stress.pixels_over("export", exact, exact)
