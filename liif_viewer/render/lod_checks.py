@@ -44,25 +44,46 @@ def block_pixels(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a[block] + pos // width[block], c[block] + pos % width[block]
 
 
+def _channel_max(a: np.ndarray) -> np.ndarray:
+    """Largest of the 3 channels (as ``.max(axis=-1)``; elementwise is ~3x faster than a reduction over 3)."""
+    return np.maximum(np.maximum(a[..., 0], a[..., 1]), a[..., 2])
+
+
 def _second_differences(values: np.ndarray, rect: Rect) -> np.ndarray:
     """Largest |second difference| along rows or columns at each pixel of ``rect`` (0 on its rim)."""
     r0, r1, c0, c1 = rect
     v = values[r0:r1, c0:c1]
     d2 = np.zeros(v.shape[:2], np.float32)
-    d2[:, 1:-1] = np.abs(v[:, :-2] - 2 * v[:, 1:-1] + v[:, 2:]).max(axis=2)
-    d2[1:-1] = np.maximum(d2[1:-1], np.abs(v[:-2] - 2 * v[1:-1] + v[2:]).max(axis=2))
+    d2[:, 1:-1] = _channel_max(np.abs(v[:, :-2] - 2 * v[:, 1:-1] + v[:, 2:]))
+    d2[1:-1] = np.maximum(d2[1:-1], _channel_max(np.abs(v[:-2] - 2 * v[1:-1] + v[2:])))
     return d2
+
+
+def _second_differences_at(values: np.ndarray, rows: np.ndarray, cols: np.ndarray, rect: Rect) -> np.ndarray:
+    """:func:`_second_differences` at the pixels (rows, cols) only (the same values)."""
+    r0, r1, c0, c1 = rect
+    out = np.zeros(len(rows), np.float32)
+    along = (cols > c0) & (cols < c1 - 1)
+    r, c = rows[along], cols[along]
+    out[along] = _channel_max(np.abs(values[r, c - 1] - 2 * values[r, c] + values[r, c + 1]))
+    across = (rows > r0) & (rows < r1 - 1)
+    r, c = rows[across], cols[across]
+    out[across] = np.maximum(out[across], _channel_max(np.abs(values[r - 1, c] - 2 * values[r, c] + values[r + 1, c])))
+    return out
 
 
 def pixel_suspects(values: np.ndarray, blocks: np.ndarray, rect: Rect, limit: float) -> np.ndarray:
     """Which blocks' fill may be off by more than ``limit``: side x largest second difference over them."""
     if not len(blocks):
         return np.zeros(0, bool)
-    d2 = _second_differences(values, rect)
     rows, cols = block_pixels(blocks)
+    r0, r1, c0, c1 = rect
+    if 4 * len(rows) < (r1 - r0) * (c1 - c0):  # few pixels: at those only
+        d2 = _second_differences_at(values, rows, cols, rect)
+    else:
+        d2 = _second_differences(values, rect)[rows - r0, cols - c0]
     sizes = (blocks[:, 1] - blocks[:, 0] + 1) * (blocks[:, 3] - blocks[:, 2] + 1)
-    worst = np.zeros(len(blocks), np.float32)
-    np.maximum.at(worst, np.repeat(np.arange(len(blocks)), sizes), d2[rows - rect[0], cols - rect[2]])
+    worst = np.maximum.reduceat(d2, np.cumsum(sizes) - sizes)  # each block's pixels are consecutive
     side = np.maximum(blocks[:, 1] - blocks[:, 0], blocks[:, 3] - blocks[:, 2])
     return worst * side > limit
 
@@ -97,8 +118,8 @@ def steep(values: np.ndarray, rect: Rect, limit: float) -> tuple[np.ndarray, np.
     r0, r1, c0, c1 = rect
     v = values[r0:r1, c0:c1]
     grad = np.zeros(v.shape[:2], np.float32)
-    dx = np.abs(np.diff(v, axis=1)).max(axis=2)
-    dy = np.abs(np.diff(v, axis=0)).max(axis=2)
+    dx = _channel_max(np.abs(np.diff(v, axis=1)))
+    dy = _channel_max(np.abs(np.diff(v, axis=0)))
     grad[:, 1:] = dx
     grad[:, :-1] = np.maximum(grad[:, :-1], dx)
     grad[1:] = np.maximum(grad[1:], dy)
