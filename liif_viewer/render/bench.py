@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from ..model import LIIF, describe_device, grid_cell, grid_norm_yx
+from . import lod_stress
 from .engine import RenderEngine
 from .fast_query import FoldedDecoder
 from .image_io import load_image
@@ -142,6 +143,23 @@ def _lod(model: LIIF, rgb: np.ndarray, device: torch.device, repeats: int) -> di
     return out
 
 
+def _lod_stress(model: LIIF, device: torch.device) -> dict[str, object]:
+    """Fast mode's error bound on the stress study's fixed, seeded subset (see .lod_stress).
+
+    ``lod_stress_max_levels`` is the worst screen error (float, 8-bit levels) over every view,
+    ``lod_stress_min_psnr_db`` the worst PSNR, ``lod_stress_export_max_u8`` the worst difference of
+    the 8-bit exports; the bound is <= 2, >= 60 dB and <= 1.
+    """
+    photos, views, source = lod_stress.bench_subset(SAMPLE)
+    engine = RenderEngine(model, device, feature_tile=256)  # one feature tile per crop: encoded once
+    start = time.perf_counter()
+    errors = list(lod_stress.run_views(engine, views, photos))
+    out: dict[str, object] = dict(lod_stress.headline(errors))
+    out["lod_stress_s"] = time.perf_counter() - start
+    out["lod_stress_photos"] = source
+    return out
+
+
 def _encode_cost(model: LIIF, rgb: np.ndarray, device: torch.device) -> dict[str, float]:
     out = {}
     engine = RenderEngine(model, device)
@@ -227,6 +245,8 @@ def run_bench(model: LIIF, device: torch.device, repeats: int = 3, big_photo: bo
     result.update(_pane_timings(model, rgb, device, repeats))
     say("1920x1080 views at x30 and x8 (fast with adaptive refinement vs exact)…")
     result.update(_lod(model, rgb, device, repeats))
+    say("LOD stress subset (fast against exact on seeded random views)…")
+    result.update(_lod_stress(model, device))
     if big_photo:
         say("12 MP photo in a fresh process…")
         result.update(_big_photo(repeats))

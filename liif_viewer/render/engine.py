@@ -33,7 +33,7 @@ from .cancel import CancelToken
 from .fast_query import PRECISIONS, Cancelled, FoldedDecoder
 from .features import FeatureStore
 from .liif_tiles import Scale, TileInside, TileJob, code_box, run_together, tile_inside
-from .lod import Rect, tolerance_for
+from .lod import SCREEN, LodSettings, Rect
 from .resample import inside_span, render_classic, standin_method, to_display_uint8
 from .tile_cache import TileCache
 from .viewport import Viewport
@@ -105,11 +105,8 @@ class RenderEngine:
         #: per-tile CPU work is not: on an H200 it was 1.9x slower than every pixel at x8 and 1.07x
         #: faster at x30 (docs/performance.md), so there it starts at x28.
         self.adaptive_min_zoom = 4.0 if self.device.type == "cpu" else 28.0
-        #: fast mode's refinement tolerance (RGB units in [0, 1]); None chooses it from the zoom.
-        self.tolerance: float | None = None
-        #: fast mode's cell-centre check as a fraction of the tolerance: 0.5 on screen; exports use
-        #: 0.25 (fewer 1-level rounding flips in the 8-bit file, for ~30% more evaluations at x30).
-        self.check_fraction = 0.5
+        #: how closely fast mode's level of detail follows LIIF: lod.SCREEN; exports use lod.EXPORT.
+        self.lod: LodSettings = SCREEN
         #: images under MIN_LIIF_SIDE get LIIF's own output, as the official code gives it, rather than the
         #: stand-in (``eval`` scores the model; ``upscale``/``export --liif-under-2px``); set before rendering.
         self.liif_under_min_side = False
@@ -220,23 +217,19 @@ class RenderEngine:
         """Whether fast mode refines adaptively at ``scale`` (else it evaluates every pixel)."""
         return precision == "fast" and self.adaptive and min(scale) > self.adaptive_min_zoom
 
-    def tolerance_at(self, scale: Scale) -> float:
-        """The refinement tolerance fast mode uses at ``scale``."""
-        return self.tolerance if self.tolerance is not None else tolerance_for(min(scale))
-
     def _tile_key(self, precision: str, scale: Scale, tx: int, ty: int) -> tuple[object, ...]:
-        adaptive = self._adaptive(precision, scale)
-        tolerance = (self.tolerance_at(scale), self.check_fraction) if adaptive else 0.0
-        return (self.image_id, precision, tolerance, scale, tx, ty)
+        lod = self.lod if precision == "fast" else None
+        return (self.image_id, precision, lod, self._adaptive(precision, scale), scale, tx, ty)
 
     def _job(self, scale: Scale, tx: int, ty: int, precision: str,
              cancelled: Callable[[], bool] | None) -> TileJob | None:
         inside = self._inside(scale, tx, ty)
         if inside is None:
             return None
+        fast = precision == "fast"
+        polish = self.decoder("exact") if fast and self.lod.polish is not None else None
         return TileJob(inside, scale, self.decoder(precision), self.features(precision), cancelled,
-                       adaptive=self._adaptive(precision, scale), tolerance=self.tolerance_at(scale),
-                       check=self.tolerance_at(scale) * self.check_fraction)
+                       adaptive=self._adaptive(precision, scale), lod=self.lod, polish=polish)
 
     def _blank_tile(self) -> np.ndarray:
         out = np.empty((self.screen_tile, self.screen_tile, 3), np.float32)

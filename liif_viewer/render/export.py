@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from .image_io import LoadedImage, save_image, to_uint8
+from .lod import EXPORT
 from .viewport import Viewport
 
 if TYPE_CHECKING:  # torch is imported only where an engine is made (the viewer's window starts without it)
@@ -81,17 +82,13 @@ def export_metadata(request: ExportRequest, source: str, model_sha256: str) -> d
     }
 
 
-#: Exports check fast mode's interpolation twice as strictly as the screen (see RenderEngine.check_fraction).
-EXPORT_CHECK_FRACTION = 0.25
-
-
 class ExportJob:
     """Renders one export into ``rgb8`` (uint8, H x W x 3); ``run`` yields progress and can be cancelled."""
 
     def __init__(self, engine: RenderEngine, request: ExportRequest) -> None:
         self.engine = engine
         self.request = request
-        engine.check_fraction = EXPORT_CHECK_FRACTION
+        engine.lod = EXPORT  # fast mode: within 1 level of exact's 8-bit output (see .lod)
         width, height = request.size
         self.rgb8 = np.empty((height, width, 3), np.uint8)
 

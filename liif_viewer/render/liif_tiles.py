@@ -19,10 +19,11 @@ import numpy as np
 import torch
 
 from ..model.coords import lattice_coord, lattice_size
-from .bands import band_spacing
+from .bands import band_spacing, kink_breaks
 from .fast_query import CodeRegion, FoldedDecoder, QueryPart
 from .features import FeatureStore
-from .lod import DEFAULT_TOLERANCE, Rect, Steps, TileSampler
+from .lod import SCREEN, LodSettings, Rect, Steps, TileSampler
+from .lod_checks import steep
 from .resample import inside_span
 
 __all__ = ["TileJob", "Scale", "tile_inside", "code_box", "run_together"]
@@ -77,16 +78,17 @@ class TileJob:
 
     def __init__(self, inside: TileInside, scale: Scale, decoder: FoldedDecoder, store: FeatureStore,
                  cancelled: Callable[[], bool] | None = None, adaptive: bool = False,
-                 tolerance: float = DEFAULT_TOLERANCE, check: float | None = None) -> None:
+                 lod: LodSettings = SCREEN, polish: FoldedDecoder | None = None) -> None:
         self.inside = inside
         self.scale = scale
         self.decoder = decoder
         self.store = store
         self.cancelled = cancelled
         self.adaptive = adaptive
-        self.tolerance = tolerance
-        #: the cell-centre check's limit; half the tolerance by default (it is the only look inside a cell)
-        self.check = tolerance / 2 if check is None else check
+        self.lod = lod
+        #: re-evaluates the steep pixels of the final values when ``lod.polish`` is set (an fp32 decoder)
+        self.polish = polish if lod.polish is not None else None
+        self.polished = 0
         self.grid_hw = (store.height, store.width)
         self._region: CodeRegion | None = None
         self._rect: Rect | None = None  # the rect being evaluated; the projected region covers it
@@ -157,10 +159,10 @@ class TileJob:
         if not self.refines:
             out = self.sampler.coarse(rect=rect, preview=image)
         else:
-            # LIIF's local ensemble switches codes where a query crosses a code centre (image
-            # coordinate k + 0.5): the output has kinks there and is smooth in between.
-            rows = np.flatnonzero(np.diff(np.floor(self.inside.ys - 0.5)))
-            cols = np.flatnonzero(np.diff(np.floor(self.inside.xs - 0.5)))
+            # LIIF's local ensemble switches codes where a query crosses a code centre: the output
+            # has kinks there (and a jump on the last code centre) and is smooth in between.
+            rows = kink_breaks(self.inside.ys, self.grid_hw[0])
+            cols = kink_breaks(self.inside.xs, self.grid_hw[1])
             spacing = band_spacing(min(self.scale))
             out = yield from self.sampler.bands_steps(spacing, rect, rows, cols, preview=image)
         self._coarse_rect = rect  # only once complete: a cancelled pass is redone, not trusted
@@ -175,17 +177,29 @@ class TileJob:
         if self.refines:
             if self._coarse_rect != rect:
                 yield from self.preview_steps(rect, image=False)
-            yield from self.sampler.refine_steps(self.tolerance, check=self.check)
+            yield from self.sampler.refine_steps(self.lod.tolerance, check=self.lod.tolerance * self.lod.check)
         else:
             yield from self.sampler.full_steps(rect)
+        if self.polish is not None:
+            self._polish(rect)
         self._done.append(rect)
         self._region = self._rect = None  # projections can be large; recomputed if this tile is extended
         return self.sampler.values
 
+    def _polish(self, rect: Rect) -> None:
+        """Re-evaluate the steep pixels of ``rect`` with the fp32 decoder (see .lod_checks.steep)."""
+        rows, cols = steep(self.sampler.values, rect, self.lod.polish)
+        if not len(rows):
+            return
+        region, norm, cell = self.request_part(rows, cols)  # layer-1 projections are fp32 in both
+        rgb = self.polish.query(region, self.grid_hw, norm, cell, cancelled=self.cancelled)
+        self.sampler.values[rows, cols] = rgb.clamp_(0, 1).cpu().numpy()
+        self.polished += len(rows)
+
     @property
     def evaluated(self) -> int:
-        """Pixels evaluated by LIIF so far."""
-        return self.sampler.evaluated
+        """Pixels evaluated by LIIF so far (an export's fp32 re-evaluations included)."""
+        return self.sampler.evaluated + self.polished
 
     def release(self) -> None:
         """Drop the working state of an unfinished pass: the code projections and the band interpolation.

@@ -8,12 +8,18 @@ Fast mode above x4 samples a tile in two passes (:meth:`TileSampler.bands_steps`
    band and at most ``spacing`` pixels apart in between (:mod:`.bands`). The grid
    of those rows x columns is evaluated and interpolated cubically within bands.
 2. *Checks and refinement.* Each cell of that grid (between neighbouring samples)
-   has its centre evaluated. Where the cubic value there is off, the cell and its
-   neighbours (whose cubic stencils reach into it) are refined as quadtree blocks:
-   the midpoints of a block's edges and its centre are evaluated and compared with
-   the bilinear prediction from its corners; blocks that deviate by more than the
-   tolerance split in four, the others are filled bilinearly.
+   has its centre evaluated, and cells on the rect's rim the midpoint of their outer
+   edge too. Where the cubic value there is off, the cell and its neighbours (whose
+   cubic stencils reach into it) are refined as quadtree blocks: the midpoints of a
+   block's edges and its centre are evaluated and compared with the bilinear
+   prediction from its corners; blocks that deviate by more than the tolerance split
+   in four, the others are filled bilinearly. Blocks one pixel thin are evaluated
+   whole (their check points all lie on one line). The filled blocks are then checked
+   a posteriori for kinks between their check points (:mod:`.lod_checks`) and
+   refined again where one may put them off by more than the tolerance.
 
+How closely this follows LIIF is one :class:`LodSettings`: :data:`SCREEN` for the
+viewer, :data:`EXPORT` for files (tighter, and steep pixels re-evaluated in fp32).
 Blocks never leave the tile's inside region (pixels whose centres lie in the
 image) and every band's end pixels are evaluated, so nothing is extrapolated.
 The passes are generators of evaluation requests, so that many tiles can share
@@ -25,25 +31,44 @@ low zoom), :meth:`TileSampler.coarse` first gives a bilinear preview from every
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
 
 from .bands import band_samples, cubic_matrix, segments, separable
+from .lod_checks import SMALL_SIDE, block_pixels, block_suspects, pixel_suspects
 
-__all__ = ["TileSampler", "Steps", "drive", "tolerance_for", "DEFAULT_TOLERANCE", "PREVIEW_STRIDE", "Rect"]
-
-#: Largest midpoint deviation (RGB in [0, 1]) a block may show and still be interpolated.
-DEFAULT_TOLERANCE = 0.5 / 255
-#: From this zoom on, twice the tolerance keeps fast mode within its error bound. Measured on a
-#: 1920x1080 view of the sample photo (docs/performance.md): with 1 level, max error 2.6 levels at
-#: x16, 2.3 at x20, 1.7 at x24, 1.4 at x30, 1.2 at x64; with 0.5 level, <= 1.5 from x8 to x24.
-HIGH_ZOOM = 28.0
+__all__ = ["TileSampler", "Steps", "drive", "LodSettings", "SCREEN", "EXPORT", "DEFAULT_TOLERANCE",
+           "PREVIEW_STRIDE", "Rect"]
 
 
-def tolerance_for(scale: float) -> float:
-    """Refinement tolerance for a zoom: 0.5 levels of 8-bit below x28, 1 level from x28 on."""
-    return DEFAULT_TOLERANCE * (2.0 if scale >= HIGH_ZOOM else 1.0)
+@dataclass(frozen=True)
+class LodSettings:
+    """How closely fast mode's level of detail follows LIIF (RGB units in [0, 1])."""
+
+    #: Largest deviation a quadtree block's check points may show and the block still be filled,
+    #: and the largest error the a-posteriori checks may estimate for a filled block.
+    tolerance: float
+    #: The cell-centre check of the cubic pass, as a fraction of ``tolerance``.
+    check: float = 0.5
+    #: Exports: pixels that differ from a neighbour by this much or more are re-evaluated in fp32
+    #: (bf16's error grows with the local slope; see .lod_checks). None: never.
+    polish: float | None = None
+
+
+#: The viewer: within 2 levels of exact (float) on the stress study (docs/performance.md).
+SCREEN = LodSettings(1.0 / 255)
+#: Files: 8-bit output within 1 level of exact's.
+EXPORT = LodSettings(0.6 / 255, polish=4.0 / 255)
+DEFAULT_TOLERANCE = SCREEN.tolerance
+#: A-posteriori checks (see .lod_checks), in tolerances: side x largest second difference for blocks up
+#: to SMALL_SIDE; for larger ones the single-kink estimate at block scale, and side x second difference
+#: against a higher limit (bf16 noise in single-pixel differences; a kink mid-block errs side x d2 / 4).
+#: Chosen on the stress study's Set14 views (docs/performance.md).
+PIXEL_CHECK, BLOCK_CHECK, LARGE_PIXEL_CHECK = 2.0, 1.0, 4.0
+#: Rounds of a-posteriori checks and refinement (each halves the blocks it refines).
+CHECK_ROUNDS = 8
 
 Evaluate = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (rows, cols) int arrays → (N, 3) float32
 Rect = tuple[int, int, int, int]  # rows [r0, r1) x cols [c0, c1)
@@ -173,6 +198,12 @@ class TileSampler:
         m, n = (a + b) // 2, (c + d) // 2
         yield from self._eval_steps(m[inner], n[inner])
         deviation = np.abs(self.values[m, n] - smooth[m - r0, n - c0]).max(axis=2)
+        # The rect's outer sample lines are seen by one cell only: check their midpoints too.
+        for rim, rows, cols in ((a == r0, a, n), (b == r1 - 1, b, n), (c == c0, m, c), (d == c1 - 1, m, d)):
+            rim &= inner
+            yield from self._eval_steps(rows[rim], cols[rim])
+            off = np.abs(self.values[rows, cols] - smooth[rows - r0, cols - c0]).max(axis=2)
+            deviation = np.where(rim, np.maximum(deviation, off), deviation)
         missed = inner & (deviation > (tolerance if check is None else check))
         # Cubic stencils reach one cell further: next to a missed cell, trust only bilinear + checks.
         near = np.zeros((len(row_seg) + 2, len(col_seg) + 2), bool)
@@ -182,12 +213,33 @@ class TileSampler:
         near = near[1:-1, 1:-1] & inner
         np.copyto(self.values[r0:r1, c0:c1], smooth, where=~self.known[r0:r1, c0:c1, None])
         active = cells[near]
-        leaves = []
-        while len(active):
-            active, done = yield from self._refine_steps(active, tolerance)
-            leaves.append(done)
-        if leaves:
-            self._fill(np.concatenate(leaves))
+        filled = np.zeros((0, 4), np.int64)  # leaves filled so far and not refined since
+        rect = (r0, r1, c0, c1)
+        for _ in range(CHECK_ROUNDS):
+            leaves = []
+            while len(active):
+                # A block one pixel thin has all its check points on one line: evaluate it whole.
+                thin = np.minimum(active[:, 1] - active[:, 0], active[:, 3] - active[:, 2]) == 0
+                yield from self._eval_steps(*block_pixels(active[thin]))
+                active, done = yield from self._refine_steps(active[~thin], tolerance)
+                leaves.append(done)
+            if leaves:
+                leaves = np.concatenate(leaves)
+                leaves = leaves[(leaves[:, 1] - leaves[:, 0] > 1) | (leaves[:, 3] - leaves[:, 2] > 1)]
+                self._fill(leaves)
+                filled = np.concatenate([filled, leaves])
+            # A posteriori: small blocks that may hide a kink are evaluated, larger ones refined again.
+            # Every filled block is judged again each round: new evaluations change what its
+            # neighbours' differences show.
+            side = np.maximum(filled[:, 1] - filled[:, 0], filled[:, 3] - filled[:, 2])
+            small, large = filled[side <= SMALL_SIDE], filled[side > SMALL_SIDE]
+            redo = pixel_suspects(self.values, small, rect, PIXEL_CHECK * tolerance)
+            yield from self._eval_steps(*block_pixels(small[redo]))
+            again = block_suspects(self.values, large, rect, BLOCK_CHECK * tolerance)
+            again |= pixel_suspects(self.values, large, rect, LARGE_PIXEL_CHECK * tolerance)
+            active, filled = large[again], np.concatenate([small[~redo], large[~again]])
+            if not redo.any() and not len(active):
+                break
         self._band_state = None  # the interpolation (as big as the values) is not needed any more
         return self.values
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from liif_viewer.render.bands import band_samples, band_spacing, cubic_matrix, segments
+from liif_viewer.render.bands import band_samples, band_spacing, cubic_matrix, kink_breaks, segments
 from liif_viewer.render.lod import TileSampler
 
 
@@ -33,6 +33,21 @@ def test_cubic_is_exact_for_cubics_within_a_band_and_never_crosses_a_kink():
         assert np.all(np.searchsorted([29.5, 59.5], used) == band_of[p])
 
 
+def test_a_pixel_on_the_last_code_centre_is_a_band_of_its_own():
+    """x5 over a 10-code axis: pixel 47's centre is the last code centre (9.5), where LIIF jumps."""
+    centres = (np.arange(40, 50) + 0.5) / 5.0  # pixels 40..49 (local 0..9), the last ones inside the image
+    breaks = kink_breaks(centres, 10)
+    assert breaks.tolist() == [1, 6, 7]  # code centres 8.5 (local 2) and 9.5 (local 7), and after 7
+    samples, bands = band_samples(0, 10, breaks, 4)
+    lone = np.flatnonzero(samples == 7)[0]
+    assert np.sum(bands == bands[lone]) == 1  # local 7 alone in its band
+    assert {6, 8} <= set(samples.tolist())  # its neighbours end and start the bands beside it
+    # an interior code centre is a kink, not a jump: one break before it, none after
+    assert 2 not in breaks.tolist()
+    # far from the last code centre nothing changes
+    assert kink_breaks(centres - 3, 10).tolist() == np.flatnonzero(np.diff(np.floor(centres - 3.5))).tolist()
+
+
 def test_segments_pair_neighbours_within_bands_and_keep_lone_samples():
     samples, bands = band_samples(0, 12, np.array([0, 5]), 3)
     seg = segments(samples, bands)
@@ -42,7 +57,7 @@ def test_segments_pair_neighbours_within_bands_and_keep_lone_samples():
 
 
 def test_spacing_grows_with_zoom():
-    assert band_spacing(5) == 4 and band_spacing(30) == 8 and band_spacing(64) == 16 and band_spacing(200) == 16
+    assert band_spacing(5) == 4 and band_spacing(30) == 8 and band_spacing(48) == 12 and band_spacing(200) == 12
 
 
 def test_cells_with_a_sharp_edge_are_refined_and_smooth_ones_are_not():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from liif_viewer.render import lod_stress as stress
 from liif_viewer.render.engine import RenderEngine
 from liif_viewer.render.image_io import load_image
 from liif_viewer.render.lod import TileSampler
@@ -53,43 +54,49 @@ def test_rect_limits_the_work():
     assert not s.known[:10].any() and not s.known[:, :30].any() and s.known[10:20, 30:40].any()
 
 
-def _photos():
-    photos = [("astronaut", None)]
-    try:
-        set14 = shared_dir("benchmarks", "Set14")
-        photos += [("set14", set14 / name) for name in ("baboon.png", "comic.png")]
-    except pytest.skip.Exception:
-        pass
-    return photos
+def test_stress_subset_stays_within_the_bound(model):
+    """Fast mode against exact on seeded random views of photos no tolerance was tuned on.
+
+    Crops of two Urban100 photos (the tolerances were chosen on Set14 and the sample), every
+    zoom of the stress study and the odd integer ones, 40% of the views cut by the border:
+    screen <= 2 levels (float), export <= 1 level on the 8-bit output, >= 60 dB in both.
+    """
+    root = shared_dir("benchmarks", "Urban100")
+    photos = stress.centre_crops({f"Urban100/{n}": root / f"{n}.png" for n in ("img_011", "img_019")}, 112)
+    sizes = {k: (v.shape[1], v.shape[0]) for k, v in photos.items()}
+    views = stress.make_views(sizes, stress.ZOOMS + stress.ODD_ZOOMS, 1, seed=7, min_side=40, max_side=96,
+                              border_share=0.4)
+    errors = list(stress.run_views(RenderEngine(model, feature_tile=256), views, photos))
+    assert len(errors) == 2 * len(views) == 52
+    for e in errors:
+        where = (e.view, e.mode, e.max_levels, e.psnr_db, e.max_u8, e.worst_xy)
+        assert e.psnr_db >= stress.BOUND["psnr_db"], where
+        if e.mode == "screen":
+            assert e.max_levels <= stress.BOUND["screen_levels"], where
+        else:
+            assert e.max_u8 <= stress.BOUND["export_u8_levels"], where
+    # the screen's settings evaluate a small part of the pixels at high zoom
+    high = [e.evaluated for e in errors if e.mode == "screen" and e.view.zoom >= 30]
+    assert np.mean(high) < 0.5, high
 
 
-@pytest.fixture(scope="module")
-def photo_engines(model, sample_rgb):
-    """One engine per photo, kept across zooms so each region is encoded once."""
-    engines = []
-    for name, path in _photos():
-        engine = RenderEngine(model)
-        engine.set_image(sample_rgb if path is None else load_image(path).rgb)
-        engines.append((name, engine))
-    return engines
-
-
-@pytest.mark.parametrize("scale", [2.0, 8.0, 16.0, 24.0, 30.0, 64.0])
-def test_fast_mode_error_bound_against_exact(photo_engines, scale):
-    """Fast mode (bf16 + adaptive refinement) stays >= 60 dB and <= 2 levels from exact."""
-    for name, engine in photo_engines:
-        w, h = engine.image_size
-        centres = [(w * 0.45, h * 0.4), (1.0, h - 2.0)]  # inside, and a view cut by the image corner
-        for cx, cy in centres:
-            vp = Viewport(cx, cy, scale, 160, 120)
-            exact = engine.render_liif_sync(vp, "exact")
-            steps = list(engine.render_liif(vp, "fast"))
-            fast = steps[-1].image
-            psnr = 10 * np.log10(1 / max(np.mean((fast - exact) ** 2), 1e-20))
-            worst = np.abs(fast - exact).max() * 255
-            assert psnr >= 60 and worst <= 2.0, (name, scale, cx, cy, psnr, worst)
-            if scale >= 30:
-                assert steps[-1].evaluated_fraction < 0.5, (name, scale, steps[-1].evaluated_fraction)
+@pytest.mark.parametrize("zoom", [5.0, 15.0, 31.0])
+def test_odd_zooms_at_the_last_code_centre(model, zoom):
+    """At odd zooms a pixel row and column sit exactly on the last code centre, where LIIF jumps."""
+    rgb = load_image(shared_dir("benchmarks", "Set14") / "baboon.png").rgb[100:140, 120:184]
+    engine = RenderEngine(model)
+    engine.set_image(rgb)
+    vp = Viewport(62.0, 38.0, zoom, 160, 120)  # the bottom-right corner, cut by the border
+    xs, ys = vp.pixel_centres()
+    col, row = np.flatnonzero(xs == 63.5), np.flatnonzero(ys == 39.5)
+    assert len(col) == 1 and len(row) == 1  # the view holds both lines
+    exact = engine.render_liif_sync(vp, "exact")
+    jump = np.abs(exact[:, col[0]] - (exact[:, col[0] - 1] + exact[:, col[0] + 1]) / 2).max() * 255
+    # LIIF itself jumps there (the reason for the lines' own bands): 4-70 levels with float64 coordinates
+    # on the centre; with the official float32 coordinates (an ulp off it) 1.5-3.9 levels at these zooms
+    assert jump > 1
+    steps = list(engine.render_liif(vp, "fast"))
+    assert np.abs(steps[-1].image - exact).max() * 255 <= 2.0
 
 
 def test_exact_mode_is_untouched_by_lod(model, sample_rgb):
