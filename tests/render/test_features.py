@@ -42,3 +42,18 @@ def test_fast_precision_features_are_close(model, sample_rgb):
     fast = FeatureStore(model, rgb, "fast", tile=64).region(0, 60, 0, 60)
     rel = (exact - fast).norm() / exact.norm()
     assert rel < 0.05
+
+
+def test_blocks_equal_whole_image_and_stop_when_cancelled(model, sample_rgb):
+    rgb = sample_rgb[:120, :140]
+    store = FeatureStore(model, rgb, "exact", tile=32)
+    keys = store.tiles_for(0, 120, 0, 140)  # 4 x 5 tiles: one block
+    checks = []
+    assert list(store.encode_iter(keys, cancelled=lambda: checks.append(1) or len(checks) > 5)) == []
+    assert store.cached_bytes == 0 and len(checks) == 6  # stopped inside the encoder, between its blocks
+    steps = list(store.encode_iter(keys))
+    assert steps == [(20, 20)] and store.encodes == 20
+    with torch.no_grad():
+        whole = model.encode(torch.from_numpy(rgb).permute(2, 0, 1).contiguous())[0]
+    assert (store.region(0, 120, 0, 140) - whole).abs().max().item() <= 1e-4
+    assert store.encodes == 20  # region() found every tile cached
