@@ -87,6 +87,8 @@ class RenderEngine:
         #: fast mode's cell-centre check as a fraction of the tolerance: 0.5 on screen; exports use
         #: 0.25 (fewer 1-level rounding flips in the 8-bit file, for ~30% more evaluations at x30).
         self.check_fraction = 0.5
+        #: fast mode encodes with bf16 convolutions (its own feature store); False: exact's fp32 features
+        self.fast_encoder = False
         self.tiles = TileCache(tile_budget_bytes)
         self._decoders: dict[str, FoldedDecoder] = {}
         self._stores: dict[str, FeatureStore] = {}
@@ -123,17 +125,18 @@ class RenderEngine:
         return self._decoders[precision]
 
     def features(self, precision: str = "exact") -> FeatureStore:
-        """The feature store of the current image (created on first use).
+        """The feature store of the current image for ``precision`` (created on first use).
 
-        Both precisions share one fp32 store: a reduced-precision encoder is ~1.5x faster
-        here but costs up to ~3 levels of 8-bit error at high zoom, above fast mode's bound.
+        Fast mode has its own store when ``fast_encoder`` is set (bf16 convolutions, see
+        :mod:`liif_viewer.model.fused_encoder`); else both precisions share the fp32 one.
         """
         if self.rgb is None:
             raise RuntimeError("no image set")
-        if "fp32" not in self._stores:
-            self._stores["fp32"] = FeatureStore(self.model, self.rgb, "exact", self.device,
-                                                self.feature_tile, self.feature_budget_bytes)
-        return self._stores["fp32"]
+        key, kind = ("fast", "fast") if precision == "fast" and self.fast_encoder else ("fp32", "exact")
+        if key not in self._stores:
+            self._stores[key] = FeatureStore(self.model, self.rgb, kind, self.device,
+                                             self.feature_tile, self.feature_budget_bytes)
+        return self._stores[key]
 
     # --- classic panes ------------------------------------------------------------------------------
     def render_classic(self, vp: Viewport, method: str) -> np.ndarray:
@@ -351,6 +354,7 @@ class RenderEngine:
         store = self.features(precision)
         keys = sorted({fk for k in missing for fk in self._view_feature_keys(vp, k, precision)})
         store.pin(keys)
+        store.plan(keys, (vp.center_y, vp.center_x))  # the view's blocks: few halos, the centre first
         if not missing:
             image = self.render_liif_sync(vp, precision)
             yield RenderStep(request_id, "final", image, 1.0, 0.0, time.perf_counter() - start)
