@@ -9,10 +9,12 @@ written in place. Two precisions:
     fp32 throughout: the reference's arithmetic up to summation order (features within ~3e-6
     of :meth:`LIIF.encode`; fused and unfused kernels agree bit for bit).
 ``fast``
-    the residual blocks' convolutions in bf16 (AMX on CPUs that have it) or fp16 on CUDA. The
-    head stays fp32 — its input is the image, whose 8-bit levels bf16 cannot hold (alone it made
-    ~1% of feature error) — and so do the first ``fp32_blocks`` blocks, the closing conv and
-    the global skip (docs/performance.md has the error study, through the whole render).
+    the residual blocks' convolutions in bf16 (AMX on CPUs that have it) or fp16 on CUDA, the
+    residual stream too after the first ``fp32_blocks`` blocks (converting an fp32 stream around
+    every bf16 conv cost more than the convs' gain). The head stays fp32 — its input is the
+    image, whose 8-bit levels bf16 cannot hold (alone it made ~1% of feature error) — and so do
+    the first block, the closing conv and the global skip: codes within ~0.3% (relative) of the
+    reference. docs/performance.md has the error study, through the whole render.
 
 The forward pass can be stopped between residual blocks (``cancelled``), so a superseded encode
 ends within 1/16 of its time.
@@ -29,12 +31,16 @@ from torch import nn
 from .encoder import EDSRBaseline
 from .liif import INPUT_MEAN, INPUT_STD, LIIF
 
-__all__ = ["FusedEncoder", "EncodeCancelled", "ENCODER_PRECISIONS", "FAST_FP32_BLOCKS", "image_encoder"]
+__all__ = ["FusedEncoder", "EncodeCancelled", "ENCODER_PRECISIONS", "FAST_FP32_BLOCKS", "FAST_HALO", "image_encoder"]
 
 ENCODER_PRECISIONS = ("exact", "fast")
 #: Residual blocks kept in fp32 by the fast encoder (the first ones carry the most error: the
 #: study in docs/performance.md).
 FAST_FP32_BLOCKS = 1
+#: Context (px) a crop needs around the codes it keeps for fast mode. The receptive radius (34)
+#: makes tiles equal whole-image codes exactly; past 20 px the zero padding at a crop's edge
+#: moves codes by at most ~3e-4 (sample, baboon; 1e-5 relative), 25x below the bf16 error.
+FAST_HALO = 20
 
 _CL = torch.channels_last
 _PAD, _STRIDE, _DIL = [1, 1], [1, 1], [1, 1]
@@ -80,7 +86,7 @@ class FusedEncoder:
     """
 
     def __init__(self, encoder: EDSRBaseline, precision: str = "exact", device: torch.device | str = "cpu",
-                 fp32_blocks: int = FAST_FP32_BLOCKS, low_stream: bool = False, fused: bool | None = None) -> None:
+                 fp32_blocks: int = FAST_FP32_BLOCKS, low_stream: bool = True, fused: bool | None = None) -> None:
         if precision not in ENCODER_PRECISIONS:
             raise ValueError(f"precision must be one of {ENCODER_PRECISIONS}, got {precision!r}")
         if not isinstance(encoder, EDSRBaseline):

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from ..model import LIIF
-from ..model.fused_encoder import EncodeCancelled, image_encoder
+from ..model.fused_encoder import FAST_HALO, EncodeCancelled, image_encoder
 from .feature_blocks import Block, plan_blocks
 
 __all__ = ["FeatureStore", "TileKey"]
@@ -58,6 +58,8 @@ class FeatureStore:
         self.device = torch.device(device)
         self.tile = tile
         self.halo = int(getattr(model.encoder, "receptive_radius", 34)) + 1
+        if precision == "fast":  # approximate codes: a narrower halo costs less than their own error
+            self.halo = min(self.halo, FAST_HALO)
         self._encode = image_encoder(model, precision, self.device)  # channels_last, fused (fp32 or bf16 convs)
         self.budget_bytes = budget_bytes
         self.rows = math.ceil(self.height / tile)
