@@ -39,6 +39,11 @@ __all__ = ["RenderEngine", "RenderStep", "CancelToken", "Cancelled", "PRECISIONS
 GROUP_TILES = 8
 #: On a GPU, tiles go together while their code projections stay under this many codes (256 MB).
 GPU_GROUP_CODES = 1 << 18
+#: Fast mode reads codes from the fast (bf16) encoder up to this zoom and exact ones above: the
+#: encoder's error shows more as the zoom grows (within 0.9 levels at x1-x2 on the study's photos,
+#: up to 1.4 at x3-x4 and 2.2 at x8 with the level of detail: docs/performance.md), while the
+#: codes a view needs shrink with the square of the zoom (an exact encode is cheap from x4).
+FAST_ENCODER_MAX_ZOOM = 2.0
 #: LIIF needs images at least this many pixels wide and high. Across a 1-pixel side the encoder sees
 #: nothing but its zero padding, and colours drift by 25-45 levels (a 1x1 (200, 30, 30) renders a
 #: mottled ~(184, 60, 51)); smaller images get the stand-in, which is exact for them.
@@ -87,8 +92,9 @@ class RenderEngine:
         #: fast mode's cell-centre check as a fraction of the tolerance: 0.5 on screen; exports use
         #: 0.25 (fewer 1-level rounding flips in the 8-bit file, for ~30% more evaluations at x30).
         self.check_fraction = 0.5
-        #: fast mode encodes with bf16 convolutions (its own feature store); False: exact's fp32 features
-        self.fast_encoder = False
+        #: fast mode encodes with bf16 convolutions up to FAST_ENCODER_MAX_ZOOM (its own feature
+        #: store); False: fast mode reads exact mode's fp32 codes at every zoom
+        self.fast_encoder = True
         self.tiles = TileCache(tile_budget_bytes)
         self._decoders: dict[str, FoldedDecoder] = {}
         self._stores: dict[str, FeatureStore] = {}
@@ -124,19 +130,27 @@ class RenderEngine:
             self._decoders[precision] = FoldedDecoder(self.model, precision, self.device)
         return self._decoders[precision]
 
-    def features(self, precision: str = "exact") -> FeatureStore:
-        """The feature store of the current image for ``precision`` (created on first use).
+    def features(self, precision: str = "exact", scale: float | None = None) -> FeatureStore:
+        """The feature store of the current image for ``precision`` at zoom ``scale`` (created on first use).
 
-        Fast mode has its own store when ``fast_encoder`` is set (bf16 convolutions, see
-        :mod:`liif_viewer.model.fused_encoder`); else both precisions share the fp32 one.
+        Fast mode up to FAST_ENCODER_MAX_ZOOM (or when no zoom is given) has its own store, from
+        the fast encoder (bf16 convolutions, :mod:`liif_viewer.model.fused_encoder`), when
+        ``fast_encoder`` is set; otherwise every render reads the fp32 one. The two share the
+        feature budget: the one in use gets three quarters, the other is trimmed to one.
         """
         if self.rgb is None:
             raise RuntimeError("no image set")
-        key, kind = ("fast", "fast") if precision == "fast" and self.fast_encoder else ("fp32", "exact")
-        if key not in self._stores:
-            self._stores[key] = FeatureStore(self.model, self.rgb, kind, self.device,
-                                             self.feature_tile, self.feature_budget_bytes)
-        return self._stores[key]
+        fast = precision == "fast" and self.fast_encoder and (scale is None or scale <= FAST_ENCODER_MAX_ZOOM)
+        key, kind = ("fast", "fast") if fast else ("fp32", "exact")
+        store = self._stores.get(key)
+        if store is None:
+            store = self._stores[key] = FeatureStore(self.model, self.rgb, kind, self.device,
+                                                     self.feature_tile, self.feature_budget_bytes)
+        other = self._stores.get("fp32" if fast else "fast")
+        if other is not None and other.budget_bytes != self.feature_budget_bytes // 4:
+            other.set_budget(self.feature_budget_bytes // 4)
+            store.set_budget(self.feature_budget_bytes - other.budget_bytes)
+        return store
 
     # --- classic panes ------------------------------------------------------------------------------
     def render_classic(self, vp: Viewport, method: str) -> np.ndarray:
@@ -172,7 +186,7 @@ class RenderEngine:
                 return []
         width, height = self.image_size
         r0, r1, c0, c1 = code_box(ys, xs, width, height)
-        return self.features(precision).tiles_for(r0 - 1, r1 + 2, c0 - 1, c1 + 2)
+        return self.features(precision, min(scale)).tiles_for(r0 - 1, r1 + 2, c0 - 1, c1 + 2)
 
     def _view_feature_keys(self, vp: Viewport, k: tuple[int, int], precision: str) -> list[tuple[int, int]]:
         """Feature tiles that the part of lattice tile ``k`` shown by ``vp`` reads."""
@@ -198,7 +212,7 @@ class RenderEngine:
         inside = self._inside(scale, tx, ty)
         if inside is None:
             return None
-        return TileJob(inside, scale, self.decoder(precision), self.features(precision), cancelled,
+        return TileJob(inside, scale, self.decoder(precision), self.features(precision, min(scale)), cancelled,
                        adaptive=self._adaptive(precision, scale), tolerance=self.tolerance_at(scale),
                        check=self.tolerance_at(scale) * self.check_fraction)
 
@@ -351,7 +365,7 @@ class RenderEngine:
         inside = max(1, self._inside_pixels(vp))
         tiles = self._lattice_tiles(vp)
         missing = [k for k in tiles if not self.tile_job(vp, *k, precision, cancel)[2]]
-        store = self.features(precision)
+        store = self.features(precision, min(vp.sx, vp.sy))
         keys = sorted({fk for k in missing for fk in self._view_feature_keys(vp, k, precision)})
         store.pin(keys)
         store.plan(keys, (vp.center_y, vp.center_x))  # the view's blocks: few halos, the centre first

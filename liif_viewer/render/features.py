@@ -96,6 +96,12 @@ class FeatureStore:
         with self._lock:
             self._pinned = set(keys)
 
+    def set_budget(self, budget_bytes: int) -> None:
+        """Change the byte budget, evicting least recently used tiles past it now (pinned ones stay)."""
+        with self._lock:
+            self.budget_bytes = budget_bytes
+            self._evict()
+
     @property
     def cached_bytes(self) -> int:
         """Bytes of codes held now."""

@@ -70,7 +70,7 @@ def prefetch_steps(engine: RenderEngine, vp: Viewport, precision: str = "fast",
     """
     if engine.rgb is None or not engine.liif_applies:
         return
-    store = engine.features(precision)
+    store = engine.features(precision, max(1.0, min(vp.sx, vp.sy)))  # below 1:1: the store of 1:1
     centre = (vp.center_y, vp.center_x)
     near = ring_view(vp, 0.5)
     try:

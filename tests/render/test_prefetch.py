@@ -49,7 +49,9 @@ def test_a_half_pane_pan_after_prefetch_is_drawn_from_cache(model, sample_rgb):
     assert store.encodes == encodes and decoder.queries_run == queries  # nothing left to compute
     fresh = RenderEngine(model, screen_tile=64, feature_tile=32)
     fresh.set_image(sample_rgb)
-    np.testing.assert_array_equal(got, fresh.render_liif_sync(panned, "fast"))
+    # fast codes depend a little on the block they were encoded in (20-px halo; oneDNN's bf16 sums
+    # in a shape's own order): up to ~0.3 levels here, the same as a fresh render otherwise
+    assert np.abs(got - fresh.render_liif_sync(panned, "fast")).max() * 255 < 0.5
 
 
 def test_below_one_to_one_only_whole_images_within_the_budget_are_prefetched(model, sample_rgb):
