@@ -29,8 +29,10 @@ from .fast_query import PRECISIONS, Cancelled, FoldedDecoder
 from .features import FeatureStore
 from .liif_tiles import Scale, TileInside, TileJob, code_box, run_together, tile_inside
 from .lod import Rect, tolerance_for
+from .prefetch import view_feature_keys
 from .resample import inside_span, render_classic, standin_method, to_display_uint8
 from .tile_cache import TileCache
+from .view_pass import render_view
 from .viewport import Viewport
 
 __all__ = ["RenderEngine", "RenderStep", "CancelToken", "Cancelled", "PRECISIONS", "MIN_LIIF_SIDE"]
@@ -72,7 +74,7 @@ class RenderEngine:
     """Headless renderer of one image for every pane; owned by one thread at a time."""
 
     def __init__(self, model: LIIF, device: torch.device | str = "cpu", screen_tile: int = 256,
-                 feature_tile: int = 96, feature_budget_bytes: int = 1 << 30,
+                 feature_tile: int = 48, feature_budget_bytes: int = 1 << 30,
                  tile_budget_bytes: int = 256 << 20,
                  background: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> None:
         self.model = model
@@ -95,6 +97,10 @@ class RenderEngine:
         #: fast mode encodes with bf16 convolutions up to FAST_ENCODER_MAX_ZOOM (its own feature
         #: store); False: fast mode reads exact mode's fp32 codes at every zoom
         self.fast_encoder = True
+        #: render views at every-pixel zooms as one whole-view pass (render/view_pass.py) instead of
+        #: screen tiles: on a GPU, where per-tile Python work dominates; the CPU keeps its tiles (cached
+        #: for panning, the view filling in tile by tile)
+        self.view_pass = self.device.type == "cuda"
         self.tiles = TileCache(tile_budget_bytes)
         self._decoders: dict[str, FoldedDecoder] = {}
         self._stores: dict[str, FeatureStore] = {}
@@ -345,6 +351,9 @@ class RenderEngine:
     def render_liif_sync(self, vp: Viewport, precision: str = "exact",
                          cancel: Callable[[], bool] | None = None) -> np.ndarray:
         """The final LIIF image of ``vp`` in one call (tests, bench); float32 (H, W, 3)."""
+        if self._one_pass(vp, precision) and self.liif_applies:
+            return render_view(vp, self.features(precision, min(vp.sx, vp.sy)), self.decoder(precision),
+                               self.background, cancel).cpu().numpy()
         canvas = np.empty((vp.height, vp.width, 3), np.float32)
         for x0, y0, block in self.iter_view_tiles(vp, precision, cancel):
             canvas[y0:y0 + block.shape[0], x0:x0 + block.shape[1]] = block
@@ -361,6 +370,9 @@ class RenderEngine:
         if not self.liif_applies:
             yield RenderStep(request_id, "final", self.standin(vp), 1.0, 0.0, time.perf_counter() - start,
                              f"{standin_method(vp)} (LIIF needs {MIN_LIIF_SIDE}×{MIN_LIIF_SIDE} px or more)")
+            return
+        if self._one_pass(vp, precision):
+            yield from self._render_one_pass(vp, precision, cancel, request_id, start)
             return
         inside = max(1, self._inside_pixels(vp))
         tiles = self._lattice_tiles(vp)
@@ -423,6 +435,29 @@ class RenderEngine:
         except Cancelled:
             return
         yield RenderStep(request_id, "final", canvas, 1.0, fraction(), time.perf_counter() - start)
+
+    def _one_pass(self, vp: Viewport, precision: str) -> bool:
+        """Whether ``vp`` renders as one whole-view pass (``view_pass``, from 1:1, every pixel evaluated)."""
+        return self.view_pass and min(vp.sx, vp.sy) >= 1 and not self._adaptive(precision, (vp.sx, vp.sy))
+
+    def _render_one_pass(self, vp: Viewport, precision: str, cancel: Callable[[], bool], request_id: int,
+                         start: float) -> Iterator[RenderStep]:
+        """:meth:`render_liif` as a whole-view pass: stand-in, encoding steps, the final image."""
+        store = self.features(precision, min(vp.sx, vp.sy))
+        keys = view_feature_keys(store, vp)
+        store.pin(keys)
+        yield RenderStep(request_id, "standin", self.standin(vp), 0.0, 0.0, time.perf_counter() - start,
+                         "bilinear stand-in")
+        for done, total in store.encode_iter(keys, cancel, (vp.center_y, vp.center_x)):
+            yield RenderStep(request_id, "encoding", None, 0.0, 0.0, time.perf_counter() - start,
+                             f"encoding features ({done}/{total})")
+        if cancel():
+            return
+        try:
+            image = render_view(vp, store, self.decoder(precision), self.background, cancel).cpu().numpy()
+        except Cancelled:
+            return
+        yield RenderStep(request_id, "final", image, 1.0, 1.0, time.perf_counter() - start)
 
     @staticmethod
     def _evaluated(jobs: dict[tuple[int, int], tuple[TileJob | None, Rect | None, bool]]) -> int:

@@ -170,7 +170,7 @@ def test_a_fresh_view_encodes_only_the_feature_tiles_it_shows(model, sample_rgb)
     """Screen tiles at the view's edge reach beyond it; their hidden part is not encoded."""
     engine = RenderEngine(model)  # 256-px screen tiles: at x4 one covers 64 image px
     engine.set_image(sample_rgb)
-    vp = Viewport(74.0, 74.0, 4.0, 64, 64)  # image px 66..82: inside feature tile (0, 0) of 96 px
+    vp = Viewport(74.0, 74.0, 4.0, 64, 64)  # image px 66..82: inside feature tile (1, 1) of 48 px
     tiles = engine._lattice_tiles(vp)
     whole = {fk for k in tiles for fk in engine.tile_feature_keys((4.0, 4.0), *k, "fast")}
     shown = {fk for k in tiles for fk in engine._view_feature_keys(vp, k, "fast")}

@@ -43,3 +43,21 @@ def test_bands_of_rows_equal_one_pass(engine):
     banded = render_view(vp, store, decoder, BG, max_codes=400)  # ~10 code rows of ~44 columns per pass
     assert decoder.batches_run - batches > 3
     assert np.abs((whole - banded).cpu().numpy()).max() <= 2e-6
+
+
+@pytest.mark.parametrize("precision", ["exact", "fast"])
+def test_the_engine_renders_a_view_in_one_pass_where_asked(model, sample_rgb, precision):
+    """``view_pass`` (on by default on CUDA): stand-in, encoding, then the final image of one pass."""
+    tiled = RenderEngine(model, screen_tile=64, feature_tile=32, background=BG)
+    one = RenderEngine(model, screen_tile=64, feature_tile=32, background=BG)
+    assert not one.view_pass  # the CPU keeps its tiles
+    one.view_pass = True
+    for engine in (tiled, one):
+        engine.set_image(sample_rgb[100:190, 150:260])
+    vp = Viewport(50.0, 40.0, 2.5, 100, 80)
+    steps = list(one.render_liif(vp, precision))
+    assert [s.kind for s in steps][0] == "standin" and "encoding" in [s.kind for s in steps]
+    assert steps[-1].final and len(one.tiles) == 0  # no screen tiles were made
+    expected = tiled.render_liif_sync(vp, precision)
+    assert np.abs(steps[-1].image - expected).max() <= (2e-6 if precision == "exact" else 1e-3)
+    assert np.abs(one.render_liif_sync(vp, precision) - expected).max() <= (2e-6 if precision == "exact" else 1e-3)
