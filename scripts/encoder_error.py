@@ -3,14 +3,15 @@
 Usage (from the repository root)::
 
     nice -n 10 .venv/bin/python scripts/encoder_error.py [--photos sample Set14/baboon.png ...]
-        [--zooms 1 2 4 8 30] [--size 320x240] [--variants 1:fp32 1:low 0:low ...] [--jsonl out.jsonl]
+        [--zooms 1 2 4 8 30] [--size 320x240] [--variants shipped 1:fp32 1:low 0:low ...] [--jsonl out.jsonl]
 
 A variant ``N:fp32`` keeps the head, the first N residual blocks, the closing conv and an fp32
 residual stream around bf16 convolutions; ``N:low`` also drops the stream to bf16 after block N
-(see liif_viewer/model/fused_encoder.py). For every photo, zoom and view (the photo's centre and a
-seeded random point), each variant's fast-mode render (bf16 decoder, level of detail) is compared
-with exact mode's (fp32 encoder and decoder) and with fast mode on fp32 features (what the
-encoder alone adds). Prints a markdown table per variant: max error in 8-bit levels (float
+(see liif_viewer/model/fused_encoder.py); variants apply at every zoom. ``shipped`` is the
+engine as it is (the fast encoder up to FAST_ENCODER_MAX_ZOOM, with its halo and blocks; exact
+codes above). For every photo, zoom and view (the photo's centre and a seeded random point), each
+variant's fast-mode render (bf16 decoder, level of detail) is compared with exact mode's (fp32
+encoder and decoder) and with fast mode on fp32 features (what the encoder alone adds). Prints a markdown table per variant: max error in 8-bit levels (float
 difference x 255), the 8-bit images' largest difference, and the smallest PSNR.
 """
 
@@ -32,11 +33,13 @@ sys.path.insert(0, str(ROOT))
 from liif_viewer.model import LIIF, load_model  # noqa: E402
 from liif_viewer.model.fused_encoder import FusedEncoder  # noqa: E402
 from liif_viewer.model.liif import INPUT_MEAN, INPUT_STD  # noqa: E402
+from liif_viewer.render import engine as engine_module  # noqa: E402
 from liif_viewer.render.bench import SAMPLE, psnr_db  # noqa: E402
 from liif_viewer.render.engine import RenderEngine  # noqa: E402
 from liif_viewer.render.image_io import load_image, to_uint8  # noqa: E402
 from liif_viewer.render.viewport import Viewport  # noqa: E402
 
+SHIPPED_MAX_ZOOM = engine_module.FAST_ENCODER_MAX_ZOOM
 # ../shared beside the checkout (or beside the folder of worktrees)
 BENCHMARKS = next((p / "shared" / "benchmarks" for p in ROOT.parents if (p / "shared" / "benchmarks").is_dir()),
                   ROOT.parent / "shared" / "benchmarks")
@@ -85,12 +88,17 @@ def main() -> None:
                 engine = RenderEngine(model)
                 engine.set_image(rgb)
                 exact = engine.render_liif_sync(vp, "exact")
+                engine.fast_encoder = False
                 fast_fp32 = engine.render_liif_sync(vp, "fast")  # fast decoder on the exact features
                 for spec in args.variants:
                     engine.fast_encoder = True
                     engine._stores.pop("fast", None)
                     engine.tiles.clear()
-                    engine.features("fast")._encode = _variant_encoder(model, spec)
+                    if spec != "shipped":  # a variant's codes at every zoom
+                        engine_module.FAST_ENCODER_MAX_ZOOM = float("inf")
+                        engine.features("fast")._encode = _variant_encoder(model, spec)
+                    else:  # the engine as it is: the fast encoder up to its zoom, exact codes above
+                        engine_module.FAST_ENCODER_MAX_ZOOM = SHIPPED_MAX_ZOOM
                     start = time.perf_counter()
                     fast = engine.render_liif_sync(vp, "fast")
                     row = {"photo": name, "zoom": zoom, "view": v, "variant": spec,
