@@ -11,8 +11,9 @@ residual stream around bf16 convolutions; ``N:low`` also drops the stream to bf1
 engine as it is (the fast encoder up to FAST_ENCODER_MAX_ZOOM, with its halo and blocks; exact
 codes above). For every photo, zoom and view (the photo's centre and a seeded random point), each
 variant's fast-mode render (bf16 decoder, level of detail) is compared with exact mode's (fp32
-encoder and decoder) and with fast mode on fp32 features (what the encoder alone adds). Prints a markdown table per variant: max error in 8-bit levels (float
-difference x 255), the 8-bit images' largest difference, and the smallest PSNR.
+encoder and decoder) and with fast mode on fp32 features (what the encoder alone adds). Prints a
+markdown table per variant: max error in 8-bit levels (float difference x 255), the 8-bit
+images' largest difference, and the smallest PSNR.
 """
 
 from __future__ import annotations
