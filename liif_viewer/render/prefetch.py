@@ -70,11 +70,14 @@ def prefetch_steps(engine: RenderEngine, vp: Viewport, precision: str = "fast",
     """
     if engine.rgb is None or not engine.liif_applies:
         return
+    below = min(vp.sx, vp.sy) < 1
+    if below and engine.rgb.shape[0] * engine.rgb.shape[1] * engine.model.feat_dim * 4 > engine.feature_budget_bytes:
+        return  # below 1:1 only the whole image is prefetched: make no feature store for a photo past the budget
     store = engine.features(precision, max(1.0, min(vp.sx, vp.sy)))  # below 1:1: the store of 1:1
     centre = (vp.center_y, vp.center_x)
     near = ring_view(vp, 0.5)
     try:
-        if min(vp.sx, vp.sy) >= 1:
+        if not below:
             near_keys = view_feature_keys(store, near)
             yield from _encode_within_budget(store, near_keys, centre, cancel)
             # Screen tiles only on prefetched features (never encoding past the budget for them).
