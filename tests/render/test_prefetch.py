@@ -69,25 +69,29 @@ def test_a_new_view_stops_prefetch_within_one_tile(model, photo_12mp):
     engine.render_liif_sync(vp, "fast")
     store = engine.features("fast")
     token = CancelToken()
-    checks_after_cancel, blocks = [], []
+    encoder_checks_after_cancel, blocks = [], []
     encode = store._encode
 
     def encode_then_cancel(rgb, cancelled=None):
         blocks.append(rgb.shape)
         if len(blocks) == 2:  # a new view arrives while the second block is encoded
             token.cancel()
-        return encode(rgb, cancelled)
+
+        def watched() -> bool:
+            if token.cancelled:
+                encoder_checks_after_cancel.append(1)
+            return cancelled()
+
+        return encode(rgb, watched)
 
     def cancel() -> bool:
-        if token.cancelled:
-            checks_after_cancel.append(1)
         return token.cancelled
 
     store._encode = encode_then_cancel
     before = store.cached_bytes
     steps = list(prefetch_steps(engine, vp, "fast", cancel, screen_tiles=False))
     assert token.cancelled and len(blocks) == 2 and len(steps) == 1  # one block done, the second stopped
-    assert len(checks_after_cancel) == 1  # inside the encoder, at its next residual block
+    assert len(encoder_checks_after_cancel) == 1  # the encoder stopped at its next residual block
     assert before < store.cached_bytes  # the first block's tiles are kept
 
 
