@@ -189,10 +189,9 @@ class Probe:
         out["tiles_mb"] = engine.tiles.live_bytes() / 2**20
         out["tiles_budget_mb"] = engine.tiles.budget_bytes / 2**20
         out["tiles_limit_mb"] = (engine.tiles.budget_bytes + engine.working_limit_bytes()) / 2**20
-        store = engine.feature_store()
-        if store is not None:
-            out["features_mb"] = store.cached_bytes / 2**20
-            out["features_limit_mb"] = store.limit_bytes / 2**20
+        for store in engine.feature_stores():  # exact and fast codes share the feature budget
+            out["features_mb"] += store.cached_bytes / 2**20
+            out["features_limit_mb"] += store.limit_bytes / 2**20
         return out
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -81,14 +82,22 @@ class _JobThread(QThread):
         self._running: CancelToken | None = None
         self._stopping = False
         self.dropped: list[int] = []  # ids of requests replaced before they started
+        #: low-priority work for idle time (``set_idle_work``): run step by step while nothing waits
+        self._idle: tuple[Iterator[object], CancelToken] | None = None
 
     def post(self, command: object) -> None:
         """Queue a command; it runs after the current job, before any request."""
         with self._cond:
             self._commands.append(command)
-            if self._running is not None:
-                self._running.cancel()
+            self._cancel_running()
             self._cond.notify()
+
+    def _cancel_running(self) -> None:
+        """Cancel the running job and any idle work (lock held)."""
+        if self._running is not None:
+            self._running.cancel()
+        if self._idle is not None:
+            self._idle[1].cancel()
 
     def request(self, request: object) -> None:
         """Make ``request`` the next one to run, replacing and cancelling older ones."""
@@ -96,8 +105,7 @@ class _JobThread(QThread):
             if self._pending is not None:
                 self.dropped.append(self._pending[0].request_id)
             self._pending = (request, CancelToken())
-            if self._running is not None:
-                self._running.cancel()
+            self._cancel_running()
             self._cond.notify()
 
     def stop(self, timeout_ms: int = 10_000) -> None:
@@ -106,29 +114,57 @@ class _JobThread(QThread):
             self._stopping = True
             self._commands.clear()
             self._pending = None
-            if self._running is not None:
-                self._running.cancel()
+            self._cancel_running()
             self._cond.notify()
         self.wait(timeout_ms)
+
+    def set_idle_work(self, steps: Iterator[object], cancel: CancelToken) -> None:
+        """Run ``steps`` one by one while no command or request waits (worker thread only).
+
+        Any new command or request cancels ``cancel`` (stopping the step that runs) and drops the work.
+        """
+        self._idle = (steps, cancel)
+
+    def _idle_step(self, steps: Iterator[object]) -> None:
+        try:
+            next(steps)
+        except StopIteration:
+            self._idle = None
+        except Exception:  # idle work is optional: drop it, never the thread
+            logger.debug("idle work failed", exc_info=True)
+            self._idle = None
+        finally:
+            with self._cond:
+                self._running = None
 
     def run(self) -> None:  # noqa: D102 (QThread override)
         while True:
             with self._cond:
-                while not (self._stopping or self._commands or self._pending):
+                while not (self._stopping or self._commands or self._pending or self._idle):
                     self._cond.wait()
                 if self._stopping:
                     return
-                token = CancelToken()
-                if self._commands:
-                    job, is_command = self._commands.popleft(), True
+                idle_steps = None
+                if self._commands or self._pending:
+                    self._idle = None  # superseded (post/request cancelled its token)
+                    token = CancelToken()
+                    if self._commands:
+                        job, is_command = self._commands.popleft(), True
+                    else:
+                        (job, token), self._pending, is_command = self._pending, None, False
+                    self._running = token
                 else:
-                    (job, token), self._pending, is_command = self._pending, None, False
-                self._running = token
+                    idle_steps, self._running = self._idle
+            if idle_steps is not None:
+                self._idle_step(idle_steps)
+                continue
             try:
                 if is_command:
                     self.run_command(job)
                 else:
                     self.run_request(job, token)
+                    if not token.cancelled:
+                        self.after_request(job)
             except Exception as exc:  # a bug must not kill the thread; tell the user in one line
                 logger.debug("worker job %r failed", job, exc_info=True)
                 self.failed.emit(one_line(exc))
@@ -143,6 +179,9 @@ class _JobThread(QThread):
     def run_request(self, request: object, cancel: CancelToken) -> None:
         """Run one request, stopping early once ``cancel`` is set (worker thread)."""
         raise NotImplementedError
+
+    def after_request(self, request: object) -> None:
+        """Called after ``request`` ran to its end uncancelled, e.g. to ``set_idle_work`` (worker thread)."""
 
 
 class ClassicWorker(_JobThread):
@@ -229,6 +268,8 @@ class LiifWorker(_JobThread):
         self._alpha: np.ndarray | None = None
         self.started_ids: list[int] = []  # requests whose render began
         self.final_ids: list[int] = []  # requests whose full-resolution render completed
+        #: while idle after a final render, prepare what the views around it need (render/prefetch.py)
+        self.prefetch = True
         self.trimmer = Trimmer()  # returns the heap that finished renders freed
 
     def run_command(self, command: object) -> None:
@@ -265,6 +306,16 @@ class LiifWorker(_JobThread):
         if self._rgb is not None:
             self.engine.set_image(self._rgb)
         self.model_ready.emit(describe_device(device))
+
+    def after_request(self, request: object) -> None:
+        """After a final LIIF render: prefetch around its view while no new request comes."""
+        if not (self.prefetch and self.engine is not None and self.final_ids
+                and self.final_ids[-1] == request.request_id):
+            return
+        from ..render.prefetch import prefetch_steps
+
+        token = CancelToken()
+        self.set_idle_work(prefetch_steps(self.engine, request.viewport, request.precision, token), token)
 
     def run_request(self, request: object, cancel: CancelToken) -> None:
         """Render the LIIF pane progressively, emitting each step until final or cancelled."""

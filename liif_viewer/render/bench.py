@@ -27,6 +27,7 @@ from . import lod_stress
 from .engine import RenderEngine
 from .fast_query import FoldedDecoder
 from .image_io import load_image
+from .prefetch import prefetch_steps
 from .viewport import Viewport
 
 __all__ = ["run_bench", "SAMPLE", "psnr_db"]
@@ -115,7 +116,8 @@ def _lod(model: LIIF, rgb: np.ndarray, device: torch.device, repeats: int) -> di
     for zoom in (30, 8):
         vp = Viewport(230.0, 150.0, float(zoom), 1920, 1080)
         x, y, w, h = vp.image_rect()
-        engine.features().region(int(y) - 2, int(y + h) + 3, int(x) - 2, int(x + w) + 3)  # encode first
+        for precision in ("exact", "fast"):  # encode first (the store each mode reads at this zoom)
+            engine.features(precision, float(zoom)).region(int(y) - 2, int(y + h) + 3, int(x) - 2, int(x + w) + 3)
         fast_times, progressive_times, fractions = [], [], []
         for _ in range(repeats):
             engine.tiles.clear()
@@ -161,16 +163,41 @@ def _lod_stress(model: LIIF, device: torch.device) -> dict[str, object]:
 
 
 def _encode_cost(model: LIIF, rgb: np.ndarray, device: torch.device) -> dict[str, float]:
+    """Seconds per megapixel of features: all of a 384 x 384 image, exact (fp32) and fast mode's encoder."""
     out = {}
-    engine = RenderEngine(model, device)
-    engine.set_image(rgb[:384, :384])
     mp = 384 * 384 / 1e6
-    store = engine.features()  # both precisions share these fp32 features
-    start = time.perf_counter()
-    for _ in store.encode_iter(store.tiles_for(0, 384, 0, 384)):
-        pass
-    out["encode_s_per_mp"] = (time.perf_counter() - start) / mp
+    for precision, key in (("exact", "encode_s_per_mp"), ("fast", "encode_fast_s_per_mp")):
+        engine = RenderEngine(model, device)
+        engine.fast_encoder = True
+        engine.set_image(rgb[:384, :384])
+        store = engine.features(precision)
+        start = time.perf_counter()
+        for _ in store.encode_iter(store.tiles_for(0, 384, 0, 384)):
+            pass
+        out[key] = (time.perf_counter() - start) / mp
     return out
+
+
+def _final_s(engine: RenderEngine, vp: Viewport, precision: str = "fast") -> float:
+    """Seconds from request to the final image of a progressive render of ``vp``."""
+    start = time.perf_counter()
+    for step in engine.render_liif(vp, precision):
+        if step.final:
+            return time.perf_counter() - start
+    raise RuntimeError("the render ended without a final image")
+
+
+def _open_sample(model: LIIF, device: torch.device, repeats: int) -> dict[str, float]:
+    """Model loaded: open the bundled sample, LIIF pane (640 x 720) final at fit, fast mode."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        image = load_image(SAMPLE)
+        engine = RenderEngine(model, device)
+        engine.set_image(image.rgb)
+        _final_s(engine, Viewport.fitted(image.width, image.height, 640, 720))
+        times.append(time.perf_counter() - start)
+    return {"open_sample_liif_final_s": statistics.median(times)}
 
 
 def _big_photo_probe(precision: str = "fast") -> dict[str, float]:
@@ -192,15 +219,27 @@ def _big_photo_probe(precision: str = "fast") -> dict[str, float]:
         if first is None and step.kind in ("partial", "final"):
             first = time.perf_counter() - t0
     full = time.perf_counter() - t0
+    out = {"open_s": t0 - start, "first_liif_12mp_s": first, "full_12mp_s": full,
+           "peak_rss_12mp_mb": _peak_rss_mb()}
     # The whole photo at fit in a 1500x900 pane (x0.225): LIIF there is the area-averaged input.
     fit = Viewport.fitted(image.width, image.height, 1500, 900)
     t1 = time.perf_counter()
     liif = [step for step in engine.render_liif(fit, precision)][-1]
     t2 = time.perf_counter()
     engine.render_classic(fit, "bilinear")
-    return {"open_s": t0 - start, "first_liif_12mp_s": first, "full_12mp_s": full,
-            "fit_12mp_liif_s": t2 - t1, "fit_12mp_bilinear_s": time.perf_counter() - t2,
-            "fit_12mp_final": liif.final, "peak_rss_12mp_mb": _peak_rss_mb()}
+    out.update({"fit_12mp_liif_s": t2 - t1, "fit_12mp_bilinear_s": time.perf_counter() - t2,
+                "fit_12mp_final": liif.final})
+    # A fresh view at 1:1 elsewhere (nothing encoded there), then one at x2, idle prefetch, a pan.
+    out["view_1to1_12mp_s"] = _final_s(engine, Viewport(image.width * 0.3, image.height * 0.6, 1.0, 640, 720))
+    vp = Viewport(image.width * 0.7, image.height * 0.75, 2.0, 640, 720)
+    _final_s(engine, vp)
+    start = time.perf_counter()
+    for _ in prefetch_steps(engine, vp, precision):
+        pass
+    out["prefetch_12mp_s"] = time.perf_counter() - start
+    out["pan_half_pane_s"] = _final_s(engine, vp.panned_by(-vp.width / 2, 0))
+    out["peak_rss_12mp_after_views_mb"] = _peak_rss_mb()
+    return out
 
 
 def _peak_rss_mb() -> float:
@@ -241,6 +280,8 @@ def run_bench(model: LIIF, device: torch.device, repeats: int = 3, big_photo: bo
     result["fast_vs_naive"] = result["fast_px_s"] / result["naive_px_s"]
     say("encoder cost…")
     result.update(_encode_cost(model, rgb, device))
+    say("open the sample, LIIF final at fit…")
+    result.update(_open_sample(model, device, repeats))
     say("640x720 pane at x4…")
     result.update(_pane_timings(model, rgb, device, repeats))
     say("1920x1080 views at x30 and x8 (fast with adaptive refinement vs exact)…")

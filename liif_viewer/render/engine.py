@@ -34,8 +34,10 @@ from .fast_query import PRECISIONS, Cancelled, FoldedDecoder
 from .features import FeatureStore
 from .liif_tiles import Scale, TileInside, TileJob, code_box, run_together, tile_inside
 from .lod import SCREEN, LodSettings, Rect
+from .prefetch import view_feature_keys
 from .resample import inside_span, render_classic, standin_method, to_display_uint8
 from .tile_cache import TileCache
+from .view_pass import render_view
 from .viewport import Viewport
 
 __all__ = ["RenderEngine", "RenderStep", "CancelToken", "Cancelled", "PRECISIONS", "MIN_LIIF_SIDE", "averaged"]
@@ -44,6 +46,11 @@ __all__ = ["RenderEngine", "RenderStep", "CancelToken", "Cancelled", "PRECISIONS
 GROUP_TILES = 8
 #: On a GPU, tiles go together while their code projections stay under this many codes (256 MB).
 GPU_GROUP_CODES = 1 << 18
+#: Fast mode reads codes from the fast (bf16) encoder up to this zoom and exact ones above: the
+#: encoder's error shows more as the zoom grows (within 0.9 levels at x1-x2 on the study's photos,
+#: up to 1.4 at x3-x4 and 2.2 at x8 with the level of detail: docs/performance.md), while the
+#: codes a view needs shrink with the square of the zoom (an exact encode is cheap from x4).
+FAST_ENCODER_MAX_ZOOM = 2.0
 #: LIIF needs images at least this many pixels wide and high. Across a 1-pixel side the encoder sees
 #: nothing but its zero padding, and colours drift by 25-45 levels (a 1x1 (200, 30, 30) renders a
 #: mottled ~(184, 60, 51)); smaller images get the stand-in, which is exact for them.
@@ -90,7 +97,7 @@ class RenderEngine:
     """Headless renderer of one image for every pane; owned by one thread at a time."""
 
     def __init__(self, model: LIIF, device: torch.device | str = "cpu", screen_tile: int = 256,
-                 feature_tile: int = 96, feature_budget_bytes: int = 1 << 30,
+                 feature_tile: int = 48, feature_budget_bytes: int = 1 << 30,
                  tile_budget_bytes: int = 256 << 20,
                  background: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> None:
         self.model = model
@@ -113,6 +120,13 @@ class RenderEngine:
         #: below 1:1 (see ``averaged``) exact renders give LIIF's own output, as the official code gives it,
         #: rather than the area-averaged input (exact ``upscale``/``export``, ``eval``); the viewer leaves it off.
         self.liif_below_one = False
+        #: fast mode encodes with bf16 convolutions up to FAST_ENCODER_MAX_ZOOM (its own feature
+        #: store); False: fast mode reads exact mode's fp32 codes at every zoom
+        self.fast_encoder = True
+        #: render views at every-pixel zooms as one whole-view pass (render/view_pass.py) instead of
+        #: screen tiles: on a GPU, where per-tile Python work dominates; the CPU keeps its tiles (cached
+        #: for panning, the view filling in tile by tile)
+        self.view_pass = self.device.type == "cuda"
         self.tiles = TileCache(tile_budget_bytes)
         self._decoders: dict[str, FoldedDecoder] = {}
         self._stores: dict[str, FeatureStore] = {}
@@ -154,22 +168,35 @@ class RenderEngine:
             self._decoders[precision] = FoldedDecoder(self.model, precision, self.device)
         return self._decoders[precision]
 
-    def features(self, precision: str = "exact") -> FeatureStore:
-        """The feature store of the current image (created on first use).
+    def features(self, precision: str = "exact", scale: float | None = None) -> FeatureStore:
+        """The feature store of the current image for ``precision`` at zoom ``scale`` (created on first use).
 
-        Both precisions share one fp32 store: a reduced-precision encoder is ~1.5x faster
-        here but costs up to ~3 levels of 8-bit error at high zoom, above fast mode's bound.
+        Fast mode up to FAST_ENCODER_MAX_ZOOM (or when no zoom is given) has its own store, from
+        the fast encoder (bf16 convolutions, :mod:`liif_viewer.model.fused_encoder`), when
+        ``fast_encoder`` is set; otherwise every render reads the fp32 one. The two share the
+        feature budget: the one in use gets three quarters, the other is trimmed to one.
         """
         if self.rgb is None:
             raise RuntimeError("no image set")
-        if "fp32" not in self._stores:
-            self._stores["fp32"] = FeatureStore(self.model, self.rgb, "exact", self.device,
-                                                self.feature_tile, self.feature_budget_bytes)
-        return self._stores["fp32"]
+        fast = precision == "fast" and self.fast_encoder and (scale is None or scale <= FAST_ENCODER_MAX_ZOOM)
+        key, kind = ("fast", "fast") if fast else ("fp32", "exact")
+        store = self._stores.get(key)
+        if store is None:
+            store = self._stores[key] = FeatureStore(self.model, self.rgb, kind, self.device,
+                                                     self.feature_tile, self.feature_budget_bytes)
+        other = self._stores.get("fp32" if fast else "fast")
+        if other is not None and other.budget_bytes != self.feature_budget_bytes // 4:
+            other.set_budget(self.feature_budget_bytes // 4)
+            store.set_budget(self.feature_budget_bytes - other.budget_bytes)
+        return store
 
     def feature_store(self) -> FeatureStore | None:
-        """The current image's feature store if one was made (never makes one; safe from another thread)."""
-        return self._stores.get("fp32")
+        """The current image's feature store if one was made, exact first (never makes one; any thread)."""
+        return self._stores.get("fp32") or self._stores.get("fast")
+
+    def feature_stores(self) -> list[FeatureStore]:
+        """Every feature store made for the current image (exact, fast); they share the feature budget."""
+        return list(self._stores.values())
 
     # --- classic panes ------------------------------------------------------------------------------
     def render_classic(self, vp: Viewport, method: str) -> np.ndarray:
@@ -205,7 +232,7 @@ class RenderEngine:
                 return []
         width, height = self.image_size
         r0, r1, c0, c1 = code_box(ys, xs, width, height)
-        return self.features(precision).tiles_for(r0 - 1, r1 + 2, c0 - 1, c1 + 2)
+        return self.features(precision, min(scale)).tiles_for(r0 - 1, r1 + 2, c0 - 1, c1 + 2)
 
     def _view_feature_keys(self, vp: Viewport, k: tuple[int, int], precision: str) -> list[tuple[int, int]]:
         """Feature tiles that the part of lattice tile ``k`` shown by ``vp`` reads."""
@@ -228,7 +255,7 @@ class RenderEngine:
             return None
         fast = precision == "fast"
         polish = self.decoder("exact") if fast and self.lod.polish is not None else None
-        return TileJob(inside, scale, self.decoder(precision), self.features(precision), cancelled,
+        return TileJob(inside, scale, self.decoder(precision), self.features(precision, min(scale)), cancelled,
                        adaptive=self._adaptive(precision, scale), lod=self.lod, polish=polish)
 
     def _blank_tile(self) -> np.ndarray:
@@ -366,6 +393,9 @@ class RenderEngine:
     def render_liif_sync(self, vp: Viewport, precision: str = "exact",
                          cancel: Callable[[], bool] | None = None) -> np.ndarray:
         """The final LIIF image of ``vp`` in one call (tests, bench); float32 (H, W, 3)."""
+        if self._one_pass(vp, precision) and self.liif_applies:
+            return render_view(vp, self.features(precision, min(vp.sx, vp.sy)), self.decoder(precision),
+                               self.background, cancel).cpu().numpy()
         canvas = np.empty((vp.height, vp.width, 3), np.float32)
         for x0, y0, block in self.iter_view_tiles(vp, precision, cancel):
             canvas[y0:y0 + block.shape[0], x0:x0 + block.shape[1]] = block
@@ -388,12 +418,16 @@ class RenderEngine:
             yield RenderStep(request_id, "final", image, 1.0, 0.0, time.perf_counter() - start,
                              "area-averaged input")
             return
+        if self._one_pass(vp, precision):
+            yield from self._render_one_pass(vp, precision, cancel, request_id, start)
+            return
         inside = max(1, self._inside_pixels(vp))
         tiles = self._lattice_tiles(vp)
         missing = [k for k in tiles if not self.tile_job(vp, *k, precision, cancel)[2]]
-        store = self.features(precision)
+        store = self.features(precision, min(vp.sx, vp.sy))
         keys = sorted({fk for k in missing for fk in self._view_feature_keys(vp, k, precision)})
         store.pin(keys)
+        store.plan(keys, (vp.center_y, vp.center_x))  # the view's blocks: few halos, the centre first
         if not missing:
             image = self.render_liif_sync(vp, precision)
             yield RenderStep(request_id, "final", image, 1.0, 0.0, time.perf_counter() - start)
@@ -453,6 +487,29 @@ class RenderEngine:
                 if job is not None:
                     job.release()
         yield RenderStep(request_id, "final", canvas, 1.0, fraction(), time.perf_counter() - start)
+
+    def _one_pass(self, vp: Viewport, precision: str) -> bool:
+        """Whether ``vp`` renders as one whole-view pass (``view_pass``, from 1:1, every pixel evaluated)."""
+        return self.view_pass and min(vp.sx, vp.sy) >= 1 and not self._adaptive(precision, (vp.sx, vp.sy))
+
+    def _render_one_pass(self, vp: Viewport, precision: str, cancel: Callable[[], bool], request_id: int,
+                         start: float) -> Iterator[RenderStep]:
+        """:meth:`render_liif` as a whole-view pass: stand-in, encoding steps, the final image."""
+        store = self.features(precision, min(vp.sx, vp.sy))
+        keys = view_feature_keys(store, vp)
+        store.pin(keys)
+        yield RenderStep(request_id, "standin", self.standin(vp), 0.0, 0.0, time.perf_counter() - start,
+                         "bilinear stand-in")
+        for done, total in store.encode_iter(keys, cancel, (vp.center_y, vp.center_x)):
+            yield RenderStep(request_id, "encoding", None, 0.0, 0.0, time.perf_counter() - start,
+                             f"encoding features ({done}/{total})")
+        if cancel():
+            return
+        try:
+            image = render_view(vp, store, self.decoder(precision), self.background, cancel).cpu().numpy()
+        except Cancelled:
+            return
+        yield RenderStep(request_id, "final", image, 1.0, 1.0, time.perf_counter() - start)
 
     def _hidden(self) -> int:
         return int(self.model.imnet.linears[0].weight.shape[0])

@@ -34,6 +34,8 @@ PRECISIONS = ("exact", "fast")
 _EDGE_EPS = 1e-6
 _AREA_EPS = 1e-9
 _STEPS = ((-1, -1), (-1, 1), (1, -1), (1, 1))
+#: Projected regions are grown to a multiple of this many rows and columns (see ``project_region``).
+PROJECT_STEP = 8
 
 
 @dataclass
@@ -104,6 +106,9 @@ class FoldedDecoder:
         self.feat_dim = n_code // 9
         self.hidden = w1.shape[0]
         self.w_code_t = w1[:, :n_code].t().contiguous().to(self.device)  # (576, 256)
+        #: the same weights as a 3x3 convolution (F.unfold's order: channel-major, then the offsets)
+        self.w_code_conv = w1[:, :n_code].reshape(self.hidden, self.feat_dim, 3, 3).to(self.device).contiguous(
+            memory_format=torch.channels_last)
         self.b1 = b1.to(self.device)
         self.w_rel_t = w1[:, n_code:n_code + 2].t().contiguous().to(self.device)  # (2, 256)
         self.w_cell_t = w1[:, n_code + 2:].t().contiguous().to(self.device)  # (2, 256)
@@ -125,15 +130,27 @@ class FoldedDecoder:
 
     # --- layer-1 projection of codes ----------------------------------------------------------------
     def project(self, feat_padded: torch.Tensor) -> torch.Tensor:
-        """Codes with a 1-cell zero/neighbour margin (C, rows+2, cols+2) → projections (rows*cols, 256)."""
-        c, hp, wp = feat_padded.shape
-        unfolded = F.unfold(feat_padded.float().unsqueeze(0), 3)  # (1, C*9, rows*cols), no padding
-        return torch.addmm(self.b1, unfolded[0].t(), self.w_code_t)
+        """Codes with a 1-cell zero/neighbour margin (C, rows+2, cols+2) → projections (rows*cols, 256).
+
+        Unfolding + layer 1 is a 3x3 convolution (C → 256, no padding): run as one in channels_last,
+        whose output is the (rows*cols, 256) matrix itself (1.9x unfold + addmm here, same sums up to order).
+        """
+        x = feat_padded.float().unsqueeze(0).contiguous(memory_format=torch.channels_last)
+        out = F.conv2d(x, self.w_code_conv, self.b1)  # (1, 256, rows, cols) in channels_last memory
+        return out.permute(0, 2, 3, 1).reshape(-1, self.hidden)
 
     def project_region(self, feat_padded: torch.Tensor, row0: int, col0: int) -> CodeRegion:
-        """``project`` wrapped with the region's place in the grid."""
+        """``project`` wrapped with the region's place in the grid.
+
+        The region is grown with zero codes on its bottom and right to a multiple of PROJECT_STEP
+        rows and columns (unused projections; those of the region's codes are unchanged): oneDNN
+        compiles and keeps a kernel for every shape it meets.
+        """
         rows, cols = feat_padded.shape[1] - 2, feat_padded.shape[2] - 2
-        return CodeRegion(self.project(feat_padded), row0, col0, rows, cols)
+        grow_r, grow_c = -rows % PROJECT_STEP, -cols % PROJECT_STEP
+        if grow_r or grow_c:
+            feat_padded = F.pad(feat_padded, (0, grow_c, 0, grow_r))
+        return CodeRegion(self.project(feat_padded), row0, col0, rows + grow_r, cols + grow_c)
 
     def project_sparse(self, feat_padded: torch.Tensor, row0: int, col0: int, local: torch.Tensor) -> CodeRegion:
         """Project only the codes at dense ``local`` indices of the region (zoomed-out views touch few)."""

@@ -1,12 +1,12 @@
 """Latent codes for images of any size: a tiled encoder with a halo and an LRU cache.
 
-The image is cut into square tiles of ``tile`` codes. A tile is encoded from its
-pixels plus a ``halo`` of context on every side (clipped at the image border,
-where the encoder's own zero padding applies), and only its interior is kept,
-so each tile equals the whole-image encoding: the halo is at least the
-encoder's receptive radius. Tiles are encoded on demand, nearest to the view
-first, and kept in an LRU cache with a byte budget; the tiles the current
-frame needs are never evicted while it is being drawn.
+The image is cut into square tiles of ``tile`` codes. Missing tiles are encoded in
+blocks (rectangles of tiles, :mod:`.feature_blocks`), each from its pixels plus a
+``halo`` of context on every side (clipped at the image border, where the encoder's
+own zero padding applies), keeping only the interior, so each tile equals the
+whole-image encoding: the halo is at least the encoder's receptive radius. Tiles are
+encoded on demand, nearest to the view first, and kept in an LRU cache with a byte
+budget; the tiles the current frame needs are never evicted while it is being drawn.
 """
 
 from __future__ import annotations
@@ -20,10 +20,30 @@ import numpy as np
 import torch
 
 from ..model import LIIF
+from ..model.fused_encoder import FAST_HALO, EncodeCancelled, image_encoder
+from .feature_blocks import Block, plan_blocks
 
 __all__ = ["FeatureStore", "TileKey"]
 
 TileKey = tuple[int, int]  # (tile row, tile col)
+
+
+#: Crop sides are rounded up to a multiple of this many pixels (more context, same codes): oneDNN
+#: keeps a compiled kernel for every input shape it meets (~0.75 MB each for the bf16 encoder).
+CROP_STEP = 32
+
+
+def _crop_span(start: int, stop: int, halo: int, size: int) -> tuple[int, int]:
+    """Pixels [a, b) to encode for codes [start, stop): the halo, then grown to a multiple of CROP_STEP.
+
+    Growth goes into the image (after, then before), never past it: extra context leaves the
+    kept codes unchanged, while a crop edge inside the image would not.
+    """
+    a, b = max(0, start - halo), min(size, stop + halo)
+    want = -(-(b - a) // CROP_STEP) * CROP_STEP
+    b = min(size, a + want)
+    a = max(0, b - want)
+    return a, b
 
 
 class FeatureStore:
@@ -38,12 +58,16 @@ class FeatureStore:
         self.device = torch.device(device)
         self.tile = tile
         self.halo = int(getattr(model.encoder, "receptive_radius", 34)) + 1
+        if precision == "fast":  # approximate codes: a narrower halo costs less than their own error
+            self.halo = min(self.halo, FAST_HALO)
+        self._encode = image_encoder(model, precision, self.device)  # channels_last, fused (fp32 or bf16 convs)
         self.budget_bytes = budget_bytes
         self.rows = math.ceil(self.height / tile)
         self.cols = math.ceil(self.width / tile)
         self._cache: OrderedDict[TileKey, torch.Tensor] = OrderedDict()
         self._bytes = 0
         self._pinned: set[TileKey] = set()
+        self._planned: list[Block] = []  # blocks of the frame being drawn, not yet encoded (see ``plan``)
         self._lock = threading.Lock()
         #: tiles encoded so far (a tile evicted and encoded again counts twice).
         self.encodes = 0
@@ -78,6 +102,12 @@ class FeatureStore:
             self._pinned = set(keys)
             self._evict()
 
+    def set_budget(self, budget_bytes: int) -> None:
+        """Change the byte budget, evicting least recently used tiles past it now (pinned ones stay)."""
+        with self._lock:
+            self.budget_bytes = budget_bytes
+            self._evict()
+
     @property
     def cached_bytes(self) -> int:
         """Bytes of codes held now."""
@@ -96,22 +126,24 @@ class FeatureStore:
 
     # --- encoding -------------------------------------------------------------------------------------
     @torch.no_grad()
-    def _encode_tile(self, key: TileKey) -> torch.Tensor:
+    def _encode_box(self, block: Block,
+                    cancelled: Callable[[], bool] | None = None) -> list[tuple[TileKey, torch.Tensor]]:
+        """Codes of tile rows [r0, r1) x cols [c0, c1), encoded as one crop with one halo, tile by tile."""
         t, halo = self.tile, self.halo
-        y0, x0 = key[0] * t, key[1] * t
-        y1, x1 = min(self.height, y0 + t), min(self.width, x0 + t)
-        sy0, sx0 = max(0, y0 - halo), max(0, x0 - halo)
-        sy1, sx1 = min(self.height, y1 + halo), min(self.width, x1 + halo)
+        r0, r1, c0, c1 = block
+        y0, x0 = r0 * t, c0 * t
+        y1, x1 = min(self.height, r1 * t), min(self.width, c1 * t)
+        sy0, sy1 = _crop_span(y0, y1, halo, self.height)
+        sx0, sx1 = _crop_span(x0, x1, halo, self.width)
         crop = torch.from_numpy(np.ascontiguousarray(self.rgb[sy0:sy1, sx0:sx1])).permute(2, 0, 1)
-        crop = crop.to(self.device).unsqueeze(0)
-        if self.precision == "fast":
-            dtype = torch.float16 if self.device.type == "cuda" else torch.bfloat16
-            with torch.autocast(self.device.type, dtype=dtype):
-                feat = self.model.encode(crop)
-            feat = feat.to(dtype)
-        else:
-            feat = self.model.encode(crop)
-        return feat[0, :, y0 - sy0:y1 - sy0, x0 - sx0:x1 - sx0].contiguous()
+        feat = self._encode(crop.to(self.device).unsqueeze(0), cancelled)[0]
+        out = []
+        for row in range(r0, r1):
+            for col in range(c0, c1):
+                ty, tx = row * t - sy0, col * t - sx0
+                tile = feat[:, ty:ty + min(t, self.height - row * t), tx:tx + min(t, self.width - col * t)]
+                out.append(((row, col), tile.contiguous()))
+        return out
 
     def ensure(self, key: TileKey) -> torch.Tensor:
         """The codes of tile ``key`` (C, th, tw), encoding them when missing."""
@@ -119,7 +151,7 @@ class FeatureStore:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        feat = self._encode_tile(key)
+        feat = self._encode_box((key[0], key[0] + 1, key[1], key[1] + 1))[0][1]
         with self._lock:
             self.encodes += 1
             if key not in self._cache:
@@ -137,15 +169,61 @@ class FeatureStore:
                 continue
             self._bytes -= self._nbytes(self._cache.pop(key))
 
-    def encode_iter(self, keys: Iterable[TileKey],
-                    cancelled: Callable[[], bool] = lambda: False) -> Iterator[tuple[int, int]]:
-        """Encode ``keys`` in order, yielding (done, total) after each; stops early when ``cancelled``."""
-        keys = list(keys)
-        for i, key in enumerate(keys):
+    def plan(self, keys: Iterable[TileKey], centre_yx: tuple[float, float] | None = None) -> None:
+        """Plan the blocks of a whole frame's missing ``keys`` at once (replacing any previous plan).
+
+        A frame drawn piece by piece asks ``encode_iter`` for each piece's tiles; with a plan, each
+        piece encodes the planned blocks holding its tiles, so the frame pays for few halos in all.
+        """
+        missing = [k for k in dict.fromkeys(keys) if not self.has(k)]
+        self._planned = plan_blocks(missing, self.tile, self.halo, self.height, self.width, centre_yx)
+
+    def _blocks_for(self, missing: list[TileKey], centre_yx: tuple[float, float] | None) -> list[Block]:
+        """Planned blocks holding any of ``missing`` (taken from the plan), then new blocks for the rest."""
+        wanted = set(missing)
+        taken = [b for b in self._planned
+                 if any((r, c) in wanted for r in range(b[0], b[1]) for c in range(b[2], b[3]))]
+        self._planned = [b for b in self._planned if b not in taken]
+        covered = {(r, c) for b in taken for r in range(b[0], b[1]) for c in range(b[2], b[3])}
+        rest = [k for k in missing if k not in covered]
+        return taken + plan_blocks(rest, self.tile, self.halo, self.height, self.width, centre_yx)
+
+    def encode_iter(self, keys: Iterable[TileKey], cancelled: Callable[[], bool] = lambda: False,
+                    centre_yx: tuple[float, float] | None = None) -> Iterator[tuple[int, int]]:
+        """Encode the missing ``keys`` in blocks (one halo each), yielding (tiles done, total) after each block.
+
+        Blocks of the frame's plan come first (see ``plan``), then new ones nearest ``centre_yx``
+        (else in the keys' order). Stops early, quietly, when ``cancelled`` says so: between
+        blocks, and inside one between the encoder's residual blocks.
+        """
+        keys = list(dict.fromkeys(keys))
+        missing = [k for k in keys if not self.has(k)]
+        for block in self._blocks_for(missing, centre_yx):
             if cancelled():
                 return
-            self.ensure(key)
-            yield i + 1, len(keys)
+            try:
+                self.encode_block(block, cancelled)
+            except EncodeCancelled:
+                return
+            yield sum(self.has(k) for k in keys), len(keys)
+
+    def encode_block(self, block: Block, cancelled: Callable[[], bool] | None = None) -> int:
+        """Encode tile rows [r0, r1) x cols [c0, c1) with one halo and cache each tile; how many it added.
+
+        Raises EncodeCancelled when ``cancelled`` stops the encoder.
+        """
+        return sum(self._add(key, feat) for key, feat in self._encode_box(block, cancelled))
+
+    def _add(self, key: TileKey, feat: torch.Tensor) -> bool:
+        """Cache ``feat`` as tile ``key`` unless it is there already; whether it was added."""
+        with self._lock:
+            self.encodes += 1
+            if key in self._cache:
+                return False
+            self._cache[key] = feat
+            self._bytes += feat.numel() * feat.element_size()
+            self._evict()
+            return True
 
     # --- assembling regions ---------------------------------------------------------------------------
     def region(self, row0: int, row1: int, col0: int, col1: int) -> torch.Tensor:
@@ -158,7 +236,10 @@ class FeatureStore:
         if row1 <= 0 or col1 <= 0 or row0 >= self.height or col0 >= self.width:
             return out
         t = self.tile
-        for key in self.tiles_for(row0, row1, col0, col1):
+        keys = self.tiles_for(row0, row1, col0, col1)
+        for _ in self.encode_iter(keys, centre_yx=((row0 + row1) / 2, (col0 + col1) / 2)):
+            pass
+        for key in keys:
             feat = self.ensure(key)
             ty0, tx0 = key[0] * t, key[1] * t
             ry0, ry1 = max(row0, ty0), min(row1, ty0 + feat.shape[1])

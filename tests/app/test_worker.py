@@ -98,3 +98,72 @@ def test_liif_burst_of_20_requests_gives_one_final_render_the_last(qtbot, model,
     assert finals[0].image.u8.shape == (90, 120, 3) and finals[0].image.u8.dtype == np.uint8
     assert len(worker.started_ids) <= 2  # the first may start before the burst; the rest never start
     assert set(worker.dropped) | set(worker.started_ids) >= set(range(2, 20))
+
+
+class IdleWorker(BlockingWorker):
+    """After each request, idle work: steps that count themselves until cancelled."""
+
+    def __init__(self):
+        super().__init__()
+        self.idle_steps: list[int] = []
+        self.tokens = []
+
+    def after_request(self, request):
+        from liif_viewer.render.cancel import CancelToken
+
+        token = CancelToken()
+        self.tokens.append(token)
+
+        def steps(rid=request.request_id):
+            for _ in range(1000):
+                if token.cancelled:
+                    return
+                self.idle_steps.append(rid)
+                QThread.msleep(2)
+                yield
+
+        self.set_idle_work(steps(), token)
+
+
+def test_idle_work_runs_between_requests_and_a_new_request_stops_it(qtbot):
+    worker = IdleWorker()
+    results: list[int] = []
+    worker.finished_job.connect(lambda rid, _c: results.append(rid))
+    worker.start()
+    try:
+        worker.request(FakeRequest(7))
+        qtbot.waitUntil(lambda: len(worker.idle_steps) >= 5, timeout=5000)
+        worker.request(FakeRequest(8))
+        qtbot.waitUntil(lambda: results == [7, 8], timeout=5000)
+        assert worker.tokens[0].cancelled  # the idle work of request 7 was told to stop
+        qtbot.waitUntil(lambda: 8 in worker.idle_steps, timeout=5000)  # request 8's own idle work
+        steps_of_7 = worker.idle_steps.count(7)
+        qtbot.wait(50)
+        assert worker.idle_steps.count(7) == steps_of_7 < 1000  # never resumed
+    finally:
+        worker.stop()
+    assert worker.isFinished() and worker.tokens[-1].cancelled
+
+
+def test_liif_worker_prefetches_around_a_final_view_while_idle(qtbot, model, sample_rgb):
+    worker = LiifWorker()
+    updates = []
+    worker.updated.connect(updates.append)
+    worker.post(LoadModel(device="cpu", model=model))
+    worker.post(SetImage(1, sample_rgb))
+    worker.start()
+    try:
+        vp = Viewport(256, 256, 2.0, 96, 80)
+        worker.request(LiifRequest(1, 1, vp, "fast"))
+        qtbot.waitUntil(lambda: worker.final_ids == [1], timeout=60_000)
+        store = worker.engine.features("fast")
+        shown = store.cached_bytes
+        qtbot.waitUntil(lambda: worker._idle is None, timeout=120_000)  # the prefetch ran to its end
+        assert store.cached_bytes > shown
+        worker.request(LiifRequest(2, 1, vp.panned_by(-48, 0), "fast"))  # half a pane: prepared already
+        qtbot.waitUntil(lambda: worker.final_ids == [1, 2], timeout=60_000)
+    finally:
+        worker.stop()
+    finals = [u for u in updates if u.final]
+    assert [u.request.request_id for u in finals] == [1, 2]
+    assert [u.kind for u in updates if u.request.request_id == 2] == ["final"]  # straight from cache

@@ -69,7 +69,7 @@ def test_fast_view_psnr(engine):
 
 def test_progressive_steps_end_in_the_sync_result(engine):
     vp = Viewport(30.0, 25.0, 4.0, 150, 130)
-    engine.render_liif_sync(Viewport(30.0, 30.0, 1.0, 70, 60), "fast")  # encode everything first
+    engine.features("fast", 4.0).region(0, 60, 0, 70)  # encode everything first (the codes x4 reads)
     steps = list(engine.render_liif(vp, "fast", request_id=7))
     kinds = [s.kind for s in steps]
     assert kinds[0] == "standin" and kinds[1] == "preview" and kinds[-1] == "final"
@@ -158,7 +158,7 @@ def test_a_cancelled_deep_zoom_render_resumes_to_the_same_image(model, sample_rg
         interrupted = RenderEngine(model, screen_tile=64)
         interrupted.set_image(sample_rgb)
         x, y, w, h = vp.image_rect()
-        interrupted.features().region(int(y) - 2, int(y + h) + 3, int(x) - 2, int(x + w) + 3)  # codes first
+        interrupted.features("fast", 30.0).region(int(y) - 2, int(y + h) + 3, int(x) - 2, int(x + w) + 3)
         decoder = interrupted.decoder("fast")
         token, start = CancelToken(), decoder.batches_run
 
@@ -176,13 +176,13 @@ def test_a_fresh_view_encodes_only_the_feature_tiles_it_shows(model, sample_rgb)
     """Screen tiles at the view's edge reach beyond it; their hidden part is not encoded."""
     engine = RenderEngine(model)  # 256-px screen tiles: at x4 one covers 64 image px
     engine.set_image(sample_rgb)
-    vp = Viewport(74.0, 74.0, 4.0, 64, 64)  # image px 66..82: inside feature tile (0, 0) of 96 px
+    vp = Viewport(74.0, 74.0, 4.0, 64, 64)  # image px 66..82: inside feature tile (1, 1) of 48 px
     tiles = engine._lattice_tiles(vp)
     whole = {fk for k in tiles for fk in engine.tile_feature_keys((4.0, 4.0), *k, "fast")}
     shown = {fk for k in tiles for fk in engine._view_feature_keys(vp, k, "fast")}
     steps = list(engine.render_liif(vp, "fast"))
     assert steps[-1].final
-    store = engine.features("fast")
+    store = engine.features("fast", 4.0)
     assert {k for k in whole if store.has(k)} == shown and len(shown) < len(whole)
 
 
@@ -212,3 +212,25 @@ def test_images_too_small_for_liif_show_their_true_colours(model, shape):
         assert (shown.reshape(-1, 3) == (200, 30, 30)).all()  # every pixel, not a mottled (184, 60, 51)
     eng.set_image(np.repeat(np.repeat(rgb, 2, axis=0), 2, axis=1))
     assert eng.liif_applies  # two pixels each way are enough
+
+
+def test_fast_mode_reads_fast_codes_up_to_x2_and_the_stores_share_the_budget(model, sample_rgb):
+    from liif_viewer.render.engine import FAST_ENCODER_MAX_ZOOM
+
+    engine = RenderEngine(model, screen_tile=64, feature_tile=32, feature_budget_bytes=8 << 20)
+    engine.set_image(sample_rgb[:120, :120])
+    low, high = Viewport(60.0, 60.0, FAST_ENCODER_MAX_ZOOM, 64, 64), Viewport(60.0, 60.0, 4.0, 64, 64)
+    engine.render_liif_sync(low, "fast")
+    fast_store = engine.features("fast", FAST_ENCODER_MAX_ZOOM)
+    assert fast_store.precision == "fast" and fast_store.cached_bytes > 0
+    engine.render_liif_sync(high, "fast")
+    exact_store = engine.features("fast", 4.0)
+    assert exact_store is engine.features("exact") and exact_store.cached_bytes > 0
+    assert exact_store.budget_bytes + fast_store.budget_bytes == 8 << 20
+    assert fast_store.budget_bytes == 2 << 20 and fast_store.cached_bytes <= 2 << 20  # the one not in use
+    # exact mode never reads the fast codes
+    exact = engine.render_liif_sync(low, "exact")
+    fresh = RenderEngine(model, screen_tile=64, feature_tile=32)
+    fresh.fast_encoder = False
+    fresh.set_image(sample_rgb[:120, :120])
+    np.testing.assert_array_equal(exact, fresh.render_liif_sync(low, "exact"))
