@@ -134,7 +134,12 @@ class FoldedDecoder:
 
         Unfolding + layer 1 is a 3x3 convolution (C → 256, no padding): run as one in channels_last,
         whose output is the (rows*cols, 256) matrix itself (1.9x unfold + addmm here, same sums up to order).
+        Exact mode keeps unfold + addmm: oneDNN's convolution orders its sums by the region's shape, so a
+        code's projection would differ by an ulp between regions, and tilings would not give the same bytes.
         """
+        if self.precision == "exact":
+            unfolded = F.unfold(feat_padded.float().unsqueeze(0), 3)  # (1, C*9, rows*cols), no padding
+            return torch.addmm(self.b1, unfolded[0].t(), self.w_code_t)
         x = feat_padded.float().unsqueeze(0).contiguous(memory_format=torch.channels_last)
         out = F.conv2d(x, self.w_code_conv, self.b1)  # (1, 256, rows, cols) in channels_last memory
         return out.permute(0, 2, 3, 1).reshape(-1, self.hidden)
