@@ -84,7 +84,7 @@ def abs_difference(a_u8: np.ndarray, b_u8: np.ndarray) -> np.ndarray:
 
 
 def colourise(values: np.ndarray, levels: tuple[float, float], lut: np.ndarray) -> np.ndarray:
-    """Map ``values`` (H, W) through ``lut`` ((N, 3) uint8): ``levels[0]`` → lut[0], ``levels[1]`` and above → lut[-1]."""
+    """``values`` (H, W) through ``lut`` ((N, 3) uint8): ``levels[0]`` → lut[0], ``levels[1]`` and up → lut[-1]."""
     low, high = levels
     span = max(high - low, 1e-9)
     index = np.clip((values.astype(np.float32) - low) * ((len(lut) - 1) / span), 0, len(lut) - 1)
