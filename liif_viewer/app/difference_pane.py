@@ -1,8 +1,9 @@
 """The difference layout's pane: |LIIF − Bilinear| (or − Pixels) of the panes' own renders, as a heat map.
 
 It pans and zooms like any pane. Its sources are the partner and LIIF, so both are rendered for
-every view; once both renders of one view are there, their difference is coloured (pyqtgraph's
-colour map, levels set on the colour bar at the right) and kept until the next pair arrives.
+every view; whenever the newest renders of both are of one view, their difference is taken (on the
+store's change, so it is never of an older pair), coloured (pyqtgraph's colour map, levels set on
+the colour bar at the right) and kept until the next pair.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QWidget
 
 from ..render.inspection import abs_difference, colourise
@@ -60,6 +61,7 @@ class DifferencePane(ImagePane):
         if sources != self.sources:
             self.difference = self.difference_view = self._pair = self._heat = None
         super().set_sources(sources)
+        self.refresh()
 
     def value_at(self, screen_xy: tuple[float, float]) -> int | None:
         """|Δ| shown at ``screen_xy`` (device px), when a difference of the current scale covers it."""
@@ -97,8 +99,16 @@ class DifferencePane(ImagePane):
         self.update()
 
     # --- painting -----------------------------------------------------------------------------------
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: D102, N802
+    def _on_store_changed(self, source: str) -> None:
+        if source in self.sources and self.isVisible():  # at once, so the difference is always of the newest pair
+            self.refresh()
+            self.update()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: D102, N802
         self.refresh()
+        super().showEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: D102, N802
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(*BACKGROUND_U8))
         if self._heat is not None:

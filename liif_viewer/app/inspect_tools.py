@@ -24,7 +24,9 @@ from .navigator import NAVIGATOR_MIN_ZOOM, Navigator
 if TYPE_CHECKING:
     from .window import ViewerWindow
 
-__all__ = ["InspectTools"]
+__all__ = ["InspectTools", "DOCK_MIN_PX"]
+
+DOCK_MIN_PX = 200  # logical px of the dock's height when it opens
 
 
 class InspectTools(QObject):
@@ -62,7 +64,7 @@ class InspectTools(QObject):
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.refresh)
         self.state.changed.connect(self._on_view)
-        self.store.changed.connect(lambda _source: self._schedule())
+        self.store.changed.connect(self._on_store)
         window.controller.opened.connect(self._on_opened)
 
     # --- commands -----------------------------------------------------------------------------------
@@ -77,12 +79,12 @@ class InspectTools(QObject):
             overlay.set_drawing(on)
         self._check("profile", on)
         if on:
-            self.dock.show_tab("profile")
+            self._show_dock("profile")
             self.window.status.message("drag a line across the image (P again: drag pans)", 8000)
 
     def show_histogram(self) -> None:
         """The histogram of the view, per pane."""
-        self.dock.show_tab("histogram")
+        self._show_dock("histogram")
         self._schedule()
 
     def toggle_navigator(self) -> None:
@@ -108,11 +110,22 @@ class InspectTools(QObject):
         self._update_navigators()
         self._schedule()
 
+    def _on_store(self, _source: str) -> None:
+        self._update_navigators()  # (a new layout shows other panes: their navigator comes with their renders)
+        self._schedule()
+
     def _update_navigators(self) -> None:
         shown = self.navigator_shown() and self.window.controller.doc is not None
         for pane, navigator in self.navigators.items():
             navigator.setVisible(shown and pane.isVisible())
         self._check("navigator", shown)
+
+    def _show_dock(self, tab: str) -> None:
+        first = not self.dock.isVisible()
+        self.dock.show_tab(tab)
+        if first:  # a third of the window, the panes keep the rest
+            height = max(DOCK_MIN_PX, self.window.height() // 3)
+            self.window.resizeDocks([self.dock], [height], Qt.Orientation.Vertical)
 
     def _check(self, command: str, on: bool) -> None:
         commands = getattr(self.window, "commands", None)  # None while the window builds its menus
