@@ -25,7 +25,7 @@ def _plot(x_label: str, y_label: str) -> tuple[pg.PlotWidget, dict[str, pg.PlotD
     plot.showGrid(x=True, y=True, alpha=0.2)
     plot.setLabel("bottom", x_label)
     plot.setLabel("left", y_label)
-    plot.addLegend(offset=(-10, 10))
+    plot.addLegend(offset=(-10, 10), brush=(24, 24, 27, 210))
     curves = {s: plot.plot([], [], name=TITLES[s], pen=pg.mkPen(CURVE_COLOURS[s], width=1.6), connect="finite")
               for s in SOURCES}
     return plot, curves
