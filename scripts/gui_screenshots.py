@@ -133,7 +133,7 @@ def difference(app: QApplication, out: Path) -> None:
     wait_until(app, lambda: window.controller.is_settled()
                and window.area.diff.difference_view == window.state.viewport)
     app.processEvents()
-    window.grab().save(str(out / "difference.png"))
+    window.area.grab().save(str(out / "difference.png"))  # the pane itself
     window.close()
 
 
