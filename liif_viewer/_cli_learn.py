@@ -39,11 +39,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     import torch
 
+    from ._cli_charts import check_plots, eval_chart, write_plots
     from .cli import UserError, _load_model, _progress_bar, _say
     from .render.eval_data import EvalDataError, find_sets
     from .render.evaluate import Skipped, count_jobs, iter_eval, protocol_for
 
     scales = parse_scales(args.scales)
+    check_plots(args.plot)
     try:
         sets = find_sets(args.data)
         for bench in sets:
@@ -60,7 +62,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         torch.backends.cudnn.allow_tf32 = False
         torch.backends.cuda.matmul.allow_tf32 = False
     update, close = _progress_bar("eval", unit="image")
-    total, done, means, skipped = count_jobs(sets, scales), 0, 0, []
+    total, done, means, skipped = count_jobs(sets, scales), 0, [], []
     start = time.perf_counter()
     if not args.json:
         print(_table_line(("set", "scale", "images", "LIIF (dB)", "bicubic (dB)", "gain (dB)")))
@@ -69,7 +71,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             if isinstance(item, Skipped):
                 skipped.append(item)
             elif item.image == "mean":
-                means += 1
+                means.append(item.as_json())
                 print(json.dumps(item.as_json()) if args.json else _table_line((
                     item.set, f"x{item.scale}", item.count, f"{item.psnr_liif:.2f}", f"{item.psnr_bicubic:.2f}",
                     f"{item.psnr_liif - item.psnr_bicubic:+.2f}")), flush=True)
@@ -85,6 +87,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not means:
         raise UserError("no image could be evaluated (see the skipped files above)")
     _say(f"evaluated {done - len(skipped)} image-scale pairs in {time.perf_counter() - start:.1f} s on {device}")
+    if args.plot:
+        write_plots(eval_chart(means), args.plot)
     return 0
 
 
@@ -180,6 +184,8 @@ def add_parsers(sub: argparse._SubParsersAction, add_model_options: Callable[[ar
                    help="benchmark: Y channel, shave = scale; div2k: RGB, shave = scale + 6; "
                    "auto: div2k for DIV2K* sets, else benchmark")
     p.add_argument("--json", action="store_true", help="JSON lines per image and per set mean")
+    p.add_argument("--plot", action="append", metavar="CHART", help="also draw PSNR against scale per set: .png, "
+                   ".svg, or .csv (the curves' data); may be given more than once")
     p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's choice)")
     add_model_options(p)
     p.set_defaults(func=cmd_eval)

@@ -205,8 +205,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     import torch
 
+    from ._cli_charts import bench_chart, check_plots, write_plots
     from .render.bench import run_bench
 
+    check_plots(args.plot, (".png", ".svg"))
     if args.threads:
         torch.set_num_threads(args.threads)
     model, device = _load_model(args)
@@ -221,6 +223,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         for key, value in rows:
             shown = f"{value:,.3f}" if isinstance(value, float) else str(value)
             print(f"{key:<{width}}  {shown}")
+    if args.plot:
+        write_plots(bench_chart(result), args.plot)
     return 0
 
 
@@ -320,6 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=3, help="runs per figure (median)")
     p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's choice)")
     p.add_argument("--no-big", action="store_true", help="skip the 12 MP photo probe")
+    p.add_argument("--plot", action="append", metavar="CHART",
+                   help="also draw query px/s per mode and the speed-up per zoom: .png or .svg (repeatable)")
     _add_model_options(p)
     p.set_defaults(func=cmd_bench)
 
@@ -327,7 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("image", nargs="?", help="image file (default: the bundled sample photo)")
     p.add_argument("--zoom", type=float, help="screen px per image px, e.g. 8 (default: fit)")
     p.add_argument("--center", metavar="X,Y", help="image px at the centre of the panes (default: the image centre)")
-    p.add_argument("--layout", choices=("three", "liif", "swipe"), help="panes (default: the last one used)")
+    p.add_argument("--layout", choices=("three", "liif", "swipe", "diff"),
+                   help="panes (default: the last one used); diff: |LIIF − Bilinear| as a heat map")
     p.add_argument("--precision", choices=("fast", "exact"), help="LIIF precision (default: the last one used)")
     p.add_argument("--screenshot", metavar="OUT.png",
                    help="wait until every pane shows its final render, save the window and exit (works offscreen)")

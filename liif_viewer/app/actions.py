@@ -49,8 +49,12 @@ COMMANDS = (
     Command("layout_three", "&Three Panes (Pixels, Bilinear, LIIF)", "layout_three", ("T",), checkable=True),
     Command("layout_liif", "&LIIF Only", "layout_liif", ("L",), checkable=True),
     Command("layout_swipe", "&Swipe: LIIF Against Bilinear/Pixels", "layout_swipe", ("S",), checkable=True),
+    Command("layout_diff", "&Difference: LIIF − Bilinear/Pixels", "layout_diff", ("D",), checkable=True),
     Command("swipe_partner", "Swipe Against &Pixels (else Bilinear)", "toggle_swipe_partner", ("B",), checkable=True),
     Command("exact", "&Exact LIIF (fp32; slower)", "toggle_exact", ("M",), checkable=True),
+    Command("profile", "Line &Profile (drag a line)", "inspect.toggle_profile", ("P",), "Inspect", checkable=True),
+    Command("histogram", "&Histogram of the View", "inspect.show_histogram", (), "Inspect"),
+    Command("navigator", "&Navigator", "inspect.toggle_navigator", ("N",), "Inspect", checkable=True),
     Command("full_screen", "F&ull Screen", "toggle_full_screen", ("F11",), checkable=True),
     Command("leave_full_screen", "Leave Full Screen / Presentation", "tools.leave", ("Esc",), ""),
     Command("sweep", "&Resolution Sweep…", "tools.open_sweep", (), "Demo"),
@@ -62,7 +66,7 @@ COMMANDS = (
     Command("shortcuts", "&Keyboard Shortcuts", "show_shortcuts", ("?", "F1"), "Help"),
 )
 
-_SEPARATE_AFTER = {"open_sample", "export", "sweep", "record_flight", "one_to_one", "zoom_out", "layout_swipe", "exact"}
+_SEPARATE_AFTER = {"open_sample", "export", "sweep", "record_flight", "one_to_one", "zoom_out", "layout_diff", "exact"}
 _EXTRA_ROWS = (
     ("arrow keys", "pan"),
     ("wheel / pinch", "zoom about the cursor"),

@@ -167,7 +167,7 @@ class ImagePane(QWidget):
         painter.drawImage(target, layer.qimage, QRectF(0, 0, lvp.width, lvp.height))
 
     def _paint_label(self, painter: QPainter, source: str, left: bool) -> None:
-        text = f"{TITLES[source]}  {format_zoom(self.state.scale)}"
+        text = f"{TITLES.get(source, source)}  {format_zoom(self.state.scale)}"
         font = QFont(self.font())
         font.setPointSizeF(max(9.0, font.pointSizeF()) * self.label_scale)
         font.setBold(True)

@@ -6,6 +6,7 @@ from PySide6.QtCore import QEvent, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
+from .difference_pane import DifferencePane
 from .pane import ImagePane
 from .store import RenderStore
 from .view_state import ViewState
@@ -14,13 +15,14 @@ __all__ = ["PaneArea", "LAYOUTS", "SWIPE_PARTNERS", "EMPTY_HINT"]
 
 EMPTY_HINT = "Open an image: Ctrl+O, drop a file, or paste (Ctrl+V)"
 
-LAYOUTS = ("three", "liif", "swipe")
+LAYOUTS = ("three", "liif", "swipe", "diff")
 SWIPE_PARTNERS = ("bilinear", "pixels")
 _GAP = 2  # logical px between panes
 
 
 class PaneArea(QWidget):
-    """Lays out the Pixels | Bilinear | LIIF panes, the LIIF pane alone, or a swipe of LIIF against a partner.
+    """Lays out the Pixels | Bilinear | LIIF panes, the LIIF pane alone, a swipe of LIIF against a partner,
+    or the difference of LIIF and the partner.
 
     Panes get identical sizes (leftover pixels become margin), so one viewport serves every pane.
     """
@@ -35,7 +37,8 @@ class PaneArea(QWidget):
         self.swipe_partner = "bilinear"
         self.panes = {source: ImagePane(state, store, (source,), self) for source in ("pixels", "bilinear", "liif")}
         self.swipe = ImagePane(state, store, (self.swipe_partner, "liif"), self)
-        for pane in (*self.panes.values(), self.swipe):
+        self.diff = DifferencePane(state, store, self.swipe_partner, self)  # |LIIF − partner|
+        for pane in self.all_panes():
             pane.hovered.connect(lambda xy, p=pane: self.hovered.emit(p, xy))
             pane.clicked.connect(lambda xy, p=pane: self.clicked.emit(p, xy))
         self.hint = QLabel(EMPTY_HINT, self)  # over the panes while no image is shown
@@ -47,12 +50,18 @@ class PaneArea(QWidget):
         self.setMinimumSize(240, 160)
         self.set_mode("three")
 
+    def all_panes(self) -> list[ImagePane]:
+        """Every pane, shown or not."""
+        return [*self.panes.values(), self.swipe, self.diff]
+
     def visible_panes(self) -> list[ImagePane]:
         """The panes of the current layout, left to right."""
         if self.mode == "three":
             return [self.panes["pixels"], self.panes["bilinear"], self.panes["liif"]]
         if self.mode == "liif":
             return [self.panes["liif"]]
+        if self.mode == "diff":
+            return [self.diff]
         return [self.swipe]
 
     def visible_sources(self) -> set[str]:
@@ -60,21 +69,22 @@ class PaneArea(QWidget):
         return {s for pane in self.visible_panes() for s in pane.sources}
 
     def set_mode(self, mode: str) -> None:
-        """Switch layout: ``three``, ``liif`` or ``swipe``."""
+        """Switch layout: ``three``, ``liif``, ``swipe`` or ``diff``."""
         if mode not in LAYOUTS:
             raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {mode!r}")
         self.mode = mode
         visible = self.visible_panes()
-        for pane in (*self.panes.values(), self.swipe):
+        for pane in self.all_panes():
             pane.setVisible(pane in visible)
         self._relayout()
 
     def set_swipe_partner(self, source: str) -> None:
-        """Compare LIIF against ``bilinear`` or ``pixels`` in the swipe layout."""
+        """Compare LIIF against ``bilinear`` or ``pixels`` in the swipe and difference layouts."""
         if source not in SWIPE_PARTNERS:
             raise ValueError(f"swipe partner must be one of {', '.join(SWIPE_PARTNERS)}, got {source!r}")
         self.swipe_partner = source
         self.swipe.set_sources((source, "liif"))
+        self.diff.set_sources((source, "liif"))
 
     def set_hint(self, text: str) -> None:
         """Text centred over the panes (how to open an image, or what is opening); '' hides it."""
@@ -84,7 +94,7 @@ class PaneArea(QWidget):
 
     def set_label_scale(self, factor: float) -> None:
         """Pane titles ``factor`` times their usual size (presentation mode)."""
-        for pane in (*self.panes.values(), self.swipe):
+        for pane in self.all_panes():
             pane.label_scale = factor
             pane.update()
 

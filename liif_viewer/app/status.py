@@ -74,8 +74,11 @@ class StatusPanel(QWidget):
             if source == "alpha":
                 parts.append(f"alpha {rgb[0]}")
                 continue
+            if isinstance(rgb, int):  # one value (the difference view's |Δ|)
+                parts.append(f"{source} {rgb}")
+                continue
             shown = "…" if rgb is None else "{} {} {}".format(*rgb)
-            parts.append(f"{TITLES[source]} {shown}")
+            parts.append(f"{TITLES.get(source, source)} {shown}")
         self.cursor.setText("   ·   ".join(parts))
 
     def set_progress(self, fraction: float | None, text: str = "") -> None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QWidget
 from .actions import ShortcutsDialog, build_menus
 from .clipboard import clipboard_rgb
 from .controller import RenderController
+from .inspect_tools import InspectTools
 from .messages import LiifUpdate, LoadModel, OpenedImage
 from .pane_area import EMPTY_HINT, LAYOUTS, SWIPE_PARTNERS, PaneArea
 from .settings import RecentFiles, read_float, read_str
@@ -55,6 +56,7 @@ class ViewerWindow(QMainWindow):
         self._closed = False
         self.recent_menu = None
         self.tools = WindowTools(self)  # Export and Demo commands
+        self.inspect = InspectTools(self)  # line profile, histogram, navigator
         self.commands = build_menus(self)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.setWindowTitle("liif-viewer")
@@ -206,7 +208,7 @@ class ViewerWindow(QMainWindow):
         self._pan_step(0, -1)
 
     def set_layout(self, mode: str) -> None:
-        """``three``, ``liif`` or ``swipe``."""
+        """``three``, ``liif``, ``swipe`` or ``diff``."""
         self.area.set_mode(mode)
         self.commands[f"layout_{mode}"].setChecked(True)
         self.settings.setValue("layout", mode)
@@ -224,8 +226,12 @@ class ViewerWindow(QMainWindow):
         """LIIF against Bilinear (or Pixels) with a draggable divider."""
         self.set_layout("swipe")
 
+    def layout_diff(self) -> None:
+        """|LIIF − Bilinear| (or − Pixels) as a heat map."""
+        self.set_layout("diff")
+
     def set_swipe_partner(self, source: str) -> None:
-        """Swipe LIIF against ``bilinear`` or ``pixels``."""
+        """Swipe (and difference) LIIF against ``bilinear`` or ``pixels``."""
         self.area.set_swipe_partner(source)
         self.commands["swipe_partner"].setChecked(source == "pixels")
         self.settings.setValue("swipe_partner", source)
@@ -293,7 +299,11 @@ class ViewerWindow(QMainWindow):
         if self.controller.doc is None or self._hover is None:
             self.status.set_cursor(None, {})
         else:
-            self.status.set_cursor(*self.controller.readout(self._hover))
+            image_xy, values = self.controller.readout(self._hover)
+            if self.area.mode == "diff":
+                values = {s: values[s] for s in self.area.diff.sources}
+                values[self.area.diff.title] = self.area.diff.value_at(self._hover)
+            self.status.set_cursor(image_xy, values)
 
     # --- settings -----------------------------------------------------------------------------------
     def _restore_settings(self) -> None:

@@ -68,3 +68,31 @@ def test_bad_folders_are_one_line_errors(tmp_path, capsys, setup, message):
 def test_bad_scales_are_one_line_errors(small_set, capsys, scales):
     assert main(["eval", "--data", str(small_set), "--scales", scales]) == 1
     assert "--scales must be whole numbers" in capsys.readouterr().err
+
+
+def test_plot_draws_the_json_means_as_curves(model, small_set, tmp_path, capsys):
+    chart, data, vector = tmp_path / "chart.png", tmp_path / "chart.csv", tmp_path / "chart.svg"
+    assert main(["eval", "--data", str(small_set), "--scales", "2,3", "--json", "--device", "cpu",
+                 "--plot", str(chart), "--plot", str(data), "--plot", str(vector)]) == 0
+    out, err = capsys.readouterr()
+    means = [row for row in map(json.loads, out.splitlines()) if row["image"] == "mean"]
+    assert [m["scale"] for m in means] == [2, 3]
+    # the curves' data, written by pyqtgraph's CSV exporter from the plotted curves, are the JSON numbers
+    lines = data.read_text().splitlines()
+    assert lines[0].split(",") == ["Mini LIIF_x", "Mini LIIF_y", "Mini bicubic_x", "Mini bicubic_y"]
+    plotted = np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
+    np.testing.assert_array_equal(plotted[:, 0], [2, 3])
+    np.testing.assert_array_equal(plotted[:, 1], [m["psnr_liif"] for m in means])
+    np.testing.assert_array_equal(plotted[:, 3], [m["psnr_bicubic"] for m in means])
+    image = np.asarray(Image.open(chart).convert("RGB"))
+    assert image.shape[1] == 900 and len(np.unique(image.reshape(-1, 3), axis=0)) > 20  # a drawn chart
+    assert vector.read_text().lstrip().startswith("<?xml") and "<svg" in vector.read_text()
+    assert f"wrote the chart {chart}" in err
+
+
+@pytest.mark.parametrize("name,message", [("chart.jpg", "--plot takes a .png, .svg, .csv file"),
+                                          ("nowhere/chart.png", "does not exist")])
+def test_bad_plot_files_are_refused_before_evaluating(small_set, tmp_path, capsys, name, message):
+    assert main(["eval", "--data", str(small_set), "--plot", str(tmp_path / name)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and "evaluated" not in err
