@@ -295,7 +295,8 @@ def cmd_view(args: argparse.Namespace) -> int:
     size = _pair(args.window_size, "x", "--window-size", int) if args.window_size else None
     from .app import ViewerError, ViewOptions, run_viewer
 
-    options = ViewOptions(image=args.image, zoom=args.zoom, center=center, layout=args.layout,
+    options = ViewOptions(image=args.image[0] if args.image else None, more_images=tuple(args.image[1:]),
+                          zoom=args.zoom, center=center, layout=args.layout,
                           precision=args.precision, screenshot=args.screenshot, window_size=size,
                           model_path=args.model, device=args.device)
     try:
@@ -305,6 +306,27 @@ def cmd_view(args: argparse.Namespace) -> int:
     if args.screenshot and code == 0:
         print(f"wrote {args.screenshot}")
     return code
+
+
+def cmd_install_desktop(args: argparse.Namespace) -> int:
+    """Add (or remove) the menu entry, "Open with" and the icon for this user on a freedesktop desktop."""
+    if sys.platform in ("win32", "darwin"):
+        raise UserError("install-desktop writes a freedesktop menu entry (Linux, BSD); it does nothing on this system")
+    from .desktop import install, launcher, uninstall
+    from .locations import DataFileError
+
+    try:
+        if args.uninstall:
+            removed = uninstall()
+            print(f"removed {len(removed)} file(s): {removed[0]} and the icons" if removed
+                  else "nothing to remove: the desktop entry was not installed")
+            return 0
+        written = install()
+    except (OSError, DataFileError) as exc:
+        raise UserError(f"could not install the desktop entry: {exc}") from None
+    print(f"installed {written[0]} (runs {' '.join(launcher())} view FILES) and the icon in "
+          f"{written[1].parents[2]}; remove them with install-desktop --uninstall")
+    return 0
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
@@ -374,7 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("view", help="open the viewer: Pixels | Bilinear | LIIF panes, linked")
-    p.add_argument("image", nargs="?", help="image file (default: the bundled sample photo)")
+    p.add_argument("image", nargs="*",
+                   help="image file (default: the bundled sample photo); of several, the first opens and the rest "
+                        "go to File > Open Recent")
     p.add_argument("--zoom", type=float, help="screen px per image px, e.g. 8 (default: fit)")
     p.add_argument("--center", metavar="X,Y", help="image px at the centre of the panes (default: the image centre)")
     p.add_argument("--layout", choices=("three", "liif", "swipe"), help="panes (default: the last one used)")
@@ -384,6 +408,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--window-size", metavar="WxH", help="window size in logical px (default 1500x640 for screenshots)")
     _add_model_options(p)
     p.set_defaults(func=cmd_view)
+
+    p = sub.add_parser("install-desktop", help="add the viewer to the desktop's menus and Open With (this user)")
+    p.add_argument("--uninstall", action="store_true", help="remove the entry and icons again")
+    p.set_defaults(func=cmd_install_desktop)
 
     p = sub.add_parser("fetch-weights", help="download and verify the official checkpoint (into models/ in a checkout, "
                                             "else the user cache folder) and print where it is")
