@@ -3,9 +3,10 @@
 ``torchrun --nproc-per-node N -m liif_viewer train ...`` starts N copies of the command; each finds
 its rank in the environment torchrun sets (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR/PORT) and joins
 one process group: NCCL when every process has its own GPU, gloo on CPUs. The global batch
-(``--batch-size``) is split evenly across the ranks, so a run with N processes takes the same steps
-on the same samples as one process (each sample is drawn from its own seed, not from a stream), and
-DDP averages the gradients. Only rank 0 writes checkpoints and prints.
+(``--batch-size``) is split evenly across the ranks: every rank draws the random choices of the
+whole batch from the same seeded stream as one process would and cuts only its own share, so a run
+with N processes takes the same steps on the same samples as one process, and DDP averages the
+gradients. Only rank 0 writes checkpoints and prints.
 """
 
 from __future__ import annotations
@@ -85,8 +86,8 @@ def from_env(device: str = "auto", timeout_s: float = 1800.0) -> DistContext | N
 def shard(positions: list[int], rank: int, world: int, wrap: int) -> list[int]:
     """This rank's equal share of one global batch of sample ``positions``.
 
-    A batch that does not divide evenly is padded with the epoch's first positions (modulo ``wrap``,
-    the epoch's sample count), as torch's DistributedSampler pads, so every rank does the same work.
+    A batch that does not divide evenly is padded by repeating positions from its start (modulo
+    ``wrap``), as torch's DistributedSampler pads, so every rank does the same work.
     """
     padded = list(positions)
     next_pos = positions[-1] + 1

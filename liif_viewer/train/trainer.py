@@ -5,9 +5,8 @@ L1 loss between the MLP's raw output and the target in the model's normalised sp
 official 200/400/600/800 of 1000). An epoch draws ``repeat`` patches per image
 (the official ``repeat: 20``). After every epoch the checkpoint is written atomically
 in the LIIF format ``load_model`` reads, with the optimizer state and epoch for resuming.
-Each sample is drawn from its own seed (run seed, epoch, position in the epoch), so under
-``torchrun`` (see ``distributed.py``) the ranks split every global batch and the run takes the
-same steps as one process would.
+Under ``torchrun`` (see ``distributed.py``) every rank draws the same random stream and cuts
+only its share of each global batch, so the run takes the same steps as one process would.
 """
 
 from __future__ import annotations
@@ -220,13 +219,18 @@ class Trainer:
         self.optimizer.step()
         return global_mean(loss.detach(), self.dist)
 
-    def _batch(self, order: list[int], first: int, epoch: int) -> dict[str, torch.Tensor]:
-        """This process's part of the global batch starting at ``first`` in the epoch's ``order``."""
-        cfg = self.config
-        positions = list(range(first, min(first + cfg.batch_size, len(order))))
-        if self.dist is not None:
-            positions = shard(positions, self.dist.rank, self.dist.world_size, len(order))
-        samples = [self.sampler.sample(order[p], np.random.default_rng([cfg.seed, epoch, p])) for p in positions]
+    def _batch(self, indices: list[int], rng: np.random.Generator) -> dict[str, torch.Tensor]:
+        """This process's part of the global batch of image ``indices``: all of it when alone; under DDP
+        every sample is drawn (the stream stays that of one process) and this rank's share is cut."""
+        if self.dist is None:
+            return self.sampler.batch(indices, rng)
+        slots = shard(list(range(len(indices))), self.dist.rank, self.dist.world_size, wrap=len(indices))
+        draws = {}
+        for slot, index in enumerate(indices):
+            draw = self.sampler.draw(index, rng)
+            if slot in slots:
+                draws[slot] = draw
+        samples = [self.sampler.cut(indices[slot], draws[slot]) for slot in slots]
         return {key: torch.stack([s[key] for s in samples]) for key in samples[0]}
 
     def run(self) -> Iterator[TrainStep]:
@@ -242,7 +246,7 @@ class Trainer:
             steps = self.steps_per_epoch()
             losses: list[float] = []
             for k in range(steps):
-                loss = self.step(self._batch(order, k * cfg.batch_size, epoch))
+                loss = self.step(self._batch(order[k * cfg.batch_size:(k + 1) * cfg.batch_size], rng))
                 losses.append(loss)
                 if k + 1 < steps:
                     yield TrainStep(epoch, k + 1, steps, loss, lr)

@@ -73,7 +73,7 @@ def test_cli_train_under_torchrun_prints_once_and_resumes(tmp_path):
 def test_global_batches_split_evenly_and_pad_like_distributed_sampler():
     assert shard([0, 1, 2, 3], 0, 2, wrap=10) == [0, 1] and shard([0, 1, 2, 3], 1, 2, wrap=10) == [2, 3]
     assert shard([8, 9], 1, 2, wrap=10) == [9]
-    assert shard([9], 0, 2, wrap=10) == [9] and shard([9], 1, 2, wrap=10) == [0]  # padded from the epoch's start
+    assert shard([0, 1, 2], 0, 2, wrap=3) == [0, 1] and shard([0, 1, 2], 1, 2, wrap=3) == [2, 0]  # padded
 
 
 def test_alone_there_is_no_process_group(monkeypatch):
