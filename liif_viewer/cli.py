@@ -103,11 +103,18 @@ def _render_export(args: argparse.Namespace, image: LoadedImage, request: Export
 def _write_export(args: argparse.Namespace, image: LoadedImage, request: ExportRequest) -> int:
     """Render ``request`` of ``image`` with a progress bar and write ``args.output`` (upscale and export)."""
     width, height = request.size
-    update, close = _progress_bar(f"{request.label} {width}x{height}")
+    bar: list[tuple[Callable[[int, int], None], Callable[[], None]]] = []
+
+    def update(done: int, total: int) -> None:
+        if not bar:  # made at the first tile, after the checks and the model load have had their say
+            bar.append(_progress_bar(f"{request.label} {width}x{height}"))
+        bar[0][0](done, total)
+
     try:
         out, seconds = _render_export(args, image, request, args.output, {}, update)
     finally:
-        close()
+        if bar:
+            bar[0][1]()
     print(f"wrote {out} ({width}x{height}, {request.label}, from {image.width}x{image.height}) in {seconds:.1f} s")
     return 0
 

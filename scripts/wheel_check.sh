@@ -3,7 +3,7 @@
 # (not editable) into a fresh virtual environment in a temporary folder outside the checkout, and run the
 # commands from there. The weights are never downloaded: the check hands over the checkout's verified file,
 # first through LIIF_VIEWER_WEIGHTS, then as a copy in the user cache folder (a temporary XDG_CACHE_HOME).
-# Called by .ci/run after the tests (~1 min; torch and the other wheels come from pip's cache).
+# Called by .ci/run after the tests (~1 min on a quiet machine; torch and the other wheels come from pip's cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -54,10 +54,18 @@ cp "$WEIGHTS" "$XDG_CACHE_HOME/liif-viewer/models/"
 "$V/liif-viewer" export in.png --region 8,8,32,24 --size 96x72 -o export.png
 step "view --screenshot (offscreen, the bundled sample photo)"
 "$V/liif-viewer" view --window-size 600x300 --screenshot shot.png
+step "a batch export and install-desktop (into a temporary XDG_DATA_HOME)"
+"$V/liif-viewer" export in.png up.png -o batch --scale 2 --method nearest
+XDG_DATA_HOME=$TMP/share "$V/liif-viewer" install-desktop
+grep -qxF "Exec=$V/liif-viewer view %F" "$TMP/share/applications/liif-viewer.desktop"
+if command -v desktop-file-validate >/dev/null; then
+  desktop-file-validate "$TMP/share/applications/liif-viewer.desktop"
+fi
 "$V/python" - <<'PY'
 from PIL import Image
 
-for name, size in (("up.png", (128, 96)), ("export.png", (96, 72)), ("shot.png", (600, 300))):
+for name, size in (("up.png", (128, 96)), ("export.png", (96, 72)), ("shot.png", (600, 300)),
+                   ("batch/in_x2.png", (128, 96)), ("batch/up_x2.png", (256, 192))):
     with Image.open(name) as img:
         assert img.size == size, (name, img.size)
 PY

@@ -26,8 +26,7 @@ def main() -> None:
     cfg = TINY_CONFIG
     sampler = PatchSampler(load_images(photos, cfg.patch).images, cfg.patch, cfg.scale_max, cfg.sample_q)
     out = out_dir / "ddp.pth"
-    if ctx.rank == 1:  # a different start on rank 1: DDP must replace it with rank 0's weights
-        torch.manual_seed(123)
+    # Rank 1 starts from other random weights: DDP must replace them with rank 0's.
     model, spec, _, _ = start_state("scratch", scratch_spec=TINY_SPEC, seed=0 if ctx.rank == 0 else 123)
     first = Trainer(model, spec, sampler, dataclasses.replace(cfg, epochs=1), out, dist=ctx)
     steps = list(first.run())
