@@ -15,7 +15,7 @@ WEIGHTS=$ROOT/models/edsr-baseline-liif.pth
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/liif-viewer-wheel-check.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 export PIP_DISABLE_PIP_VERSION_CHECK=1
-step() { echo "wheel check: $*" >&2; }
+step() { echo "wheel check [${SECONDS} s]: $*" >&2; }
 
 step "building the wheel"
 "$BUILD_PY" -m pip wheel --no-deps -q -w "$TMP/dist" . 2>&1 | grep -v "^WARNING: Location" >&2 || true
