@@ -12,7 +12,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
-SHARED = ROOT.parent / "shared"
+#: ../shared beside the checkout, or $LIIF_VIEWER_SHARED_DIR (a checkout elsewhere, e.g. a git worktree)
+SHARED = Path(os.environ.get("LIIF_VIEWER_SHARED_DIR") or ROOT.parent / "shared")
 SAMPLE = ROOT / "resources" / "sample-astronaut.png"
 
 
@@ -47,3 +48,19 @@ def shared_dir(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: benchmark data lives in ../shared beside the checkout")
     return path
+
+
+def saturated_rgb(width: int, height: int, seed: int = 0) -> np.ndarray:
+    """24-px blocks of saturated colours (the issue's red 210,57,59, primaries, yellow, magenta, cyan,
+    near black) with fine diagonal stripes and a little noise: float32 (height, width, 3) in [0, 1].
+
+    LIIF queried with cells of several input pixels turns such a picture pastel (issue 13).
+    """
+    rng = np.random.default_rng(seed)
+    colours = np.array([[210, 57, 59], [255, 0, 0], [0, 200, 40], [20, 30, 230], [250, 220, 0],
+                        [230, 0, 200], [0, 220, 230], [5, 5, 10]], np.float32) / 255
+    yy, xx = np.mgrid[0:height, 0:width]
+    image = colours[((xx // 24) + 3 * (yy // 24)) % len(colours)]
+    image = np.where((((xx + yy) // 3) % 2 == 0)[..., None], image * 0.7, image)
+    image += rng.normal(0, 0.03, image.shape)
+    return np.clip(image, 0, 1).astype(np.float32)

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 from ..render.alpha import alpha_for_view, over_checkerboard
 from ..render.cancel import CancelToken
 from ..render.image_io import ImageLoadError, load_image
+from ..render.memory import Trimmer
 from ..render.resample import inside_span, render_classic, standin_method, to_display_uint8
 from ..render.viewport import Viewport
 from .messages import (
@@ -228,6 +229,7 @@ class LiifWorker(_JobThread):
         self._alpha: np.ndarray | None = None
         self.started_ids: list[int] = []  # requests whose render began
         self.final_ids: list[int] = []  # requests whose full-resolution render completed
+        self.trimmer = Trimmer()  # returns the heap that finished renders freed
 
     def run_command(self, command: object) -> None:
         """Load the model, or hand the engine a new image."""
@@ -239,6 +241,7 @@ class LiifWorker(_JobThread):
             if self.engine is not None:
                 self.engine.set_image(command.rgb)
             self._rgb = command.rgb
+            self.trimmer.maybe_trim()  # the previous image's caches are gone
 
     def _load_model(self, command: LoadModel) -> None:
         self.phase.emit("starting PyTorch…")  # its first import after set-up reads ~0.5 GB of libraries
@@ -274,14 +277,18 @@ class LiifWorker(_JobThread):
         steps = self.engine.render_liif(vp, request.precision, cancel=cancel, request_id=request.request_id,
                                         partial_every_s=PARTIAL_EVERY_S)
         alpha = None if self._alpha is None else alpha_for_view(self._alpha, vp, standin_method(vp))
-        for step in steps:
-            if cancel.cancelled:
-                return
-            image = None
-            if step.image is not None:
-                rgb = step.image if alpha is None else over_checkerboard(step.image, alpha)
-                image = PaneImage("liif", request.request_id, vp, to_display_uint8(rgb), step.final)
-            if step.final:
-                self.final_ids.append(request.request_id)
-            self.updated.emit(LiifUpdate(request, step.kind, image, step.progress, step.evaluated_fraction,
-                                         round(step.evaluated_fraction * inside), step.seconds, step.message))
+        try:
+            for step in steps:
+                if cancel.cancelled:
+                    return
+                image = None
+                if step.image is not None:
+                    rgb = step.image if alpha is None else over_checkerboard(step.image, alpha)
+                    image = PaneImage("liif", request.request_id, vp, to_display_uint8(rgb), step.final)
+                if step.final:
+                    self.final_ids.append(request.request_id)
+                self.updated.emit(LiifUpdate(request, step.kind, image, step.progress, step.evaluated_fraction,
+                                             round(step.evaluated_fraction * inside), step.seconds, step.message))
+        finally:
+            steps.close()  # a cancelled render drops its working state now
+            self.trimmer.maybe_trim()

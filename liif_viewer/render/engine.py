@@ -2,14 +2,19 @@
 
 ``RenderEngine`` owns one image, its feature stores (one per precision) and a
 cache of rendered screen tiles. A LIIF render is a generator of
-:class:`RenderStep`: a stand-in (bilinear, or area-averaged below 1:1) at once,
-a coarse preview (1/4 of the pixels per axis) when the codes are ready, partial
-updates as full-resolution tiles land (centre first), then the final image.
+:class:`RenderStep`: a bilinear stand-in at once, a coarse preview (1/4 of the
+pixels per axis) when the codes are ready, partial updates as full-resolution
+tiles land (centre first), then the final image. Below 1:1 the final image is
+the input averaged over each screen pixel, at once (see :func:`averaged`).
 Each yield is a cancellation point, and the query checks the cancel token
 between MLP batches, so superseded work stops within one batch.
 Screen tiles live on the viewport lattice (see :mod:`.viewport`), so panning at a
 fixed zoom renders only newly exposed tiles, and any tiling of a view (export)
 gives exactly the one-shot result.
+
+Memory: cached tiles hold their values; a render's working state (code
+projections, band interpolations) lives in its tiles only while it runs and is
+released when it stops, and the preview keeps at most ``PREVIEW_WORKING_BYTES``.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from .resample import inside_span, render_classic, standin_method, to_display_ui
 from .tile_cache import TileCache
 from .viewport import Viewport
 
-__all__ = ["RenderEngine", "RenderStep", "CancelToken", "Cancelled", "PRECISIONS", "MIN_LIIF_SIDE"]
+__all__ = ["RenderEngine", "RenderStep", "CancelToken", "Cancelled", "PRECISIONS", "MIN_LIIF_SIDE", "averaged"]
 
 #: Tiles refined together (one shared MLP query per refinement level) in fast mode at high zoom.
 GROUP_TILES = 8
@@ -43,6 +48,24 @@ GPU_GROUP_CODES = 1 << 18
 #: nothing but its zero padding, and colours drift by 25-45 levels (a 1x1 (200, 30, 30) renders a
 #: mottled ~(184, 60, 51)); smaller images get the stand-in, which is exact for them.
 MIN_LIIF_SIDE = 2
+#: The coarse preview keeps every missing tile's working state (layer-1 code projections, 1 KB per
+#: code, and band interpolations) until the tile's final pass. Past this many bytes (views near 1:1
+#: in a large pane: 1.6 GB at 1:1 in a 1600x1000 pane) the preview is skipped; the bilinear stand-in
+#: shown meanwhile is already close to LIIF there.
+PREVIEW_WORKING_BYTES = 256 << 20
+
+
+def averaged(vp: Viewport) -> bool:
+    """Whether LIIF shows ``vp`` as the input averaged over each screen pixel: below 1:1 on either axis.
+
+    LIIF was trained on cells of at most one input pixel; asked for larger ones it extrapolates
+    (washed-out colours). Below 1:1 a screen pixel shows the average of the continuous image over
+    its footprint, and LIIF at 1:1 reproduces the input (35-62 dB on Set5/Set14/Urban100, mean
+    0.04-3 levels of 8-bit; area-averaged to x0.5 the two differ by 0.03-1.1 levels on average:
+    ``scripts/one_to_one.py``), so the input's area average is that image, without encoding a
+    whole large photo to show it. A stretched export that shrinks one axis averages both.
+    """
+    return min(vp.sx, vp.sy) < 1.0
 
 
 @dataclass(frozen=True)
@@ -87,6 +110,12 @@ class RenderEngine:
         #: fast mode's cell-centre check as a fraction of the tolerance: 0.5 on screen; exports use
         #: 0.25 (fewer 1-level rounding flips in the 8-bit file, for ~30% more evaluations at x30).
         self.check_fraction = 0.5
+        #: images under MIN_LIIF_SIDE get LIIF's own output, as the official code gives it, rather than the
+        #: stand-in (``eval`` scores the model; ``upscale``/``export --liif-under-2px``); set before rendering.
+        self.liif_under_min_side = False
+        #: below 1:1 (see ``averaged``) exact renders give LIIF's own output, as the official code gives it,
+        #: rather than the area-averaged input (exact ``upscale``/``export``, ``eval``); the viewer leaves it off.
+        self.liif_below_one = False
         self.tiles = TileCache(tile_budget_bytes)
         self._decoders: dict[str, FoldedDecoder] = {}
         self._stores: dict[str, FeatureStore] = {}
@@ -106,8 +135,14 @@ class RenderEngine:
 
     @property
     def liif_applies(self) -> bool:
-        """Whether the image is large enough for LIIF (see MIN_LIIF_SIDE); else LIIF renders give the stand-in."""
-        return self.rgb is not None and min(self.rgb.shape[:2]) >= MIN_LIIF_SIDE
+        """Whether LIIF renders give LIIF: the image is large enough (see MIN_LIIF_SIDE) or
+        ``liif_under_min_side`` asks for LIIF anyway; else they give the stand-in."""
+        return self.rgb is not None and (self.liif_under_min_side or min(self.rgb.shape[:2]) >= MIN_LIIF_SIDE)
+
+    def averages(self, vp: Viewport, precision: str) -> bool:
+        """Whether a LIIF render of ``vp`` is the area-averaged input (below 1:1, unless ``liif_below_one``
+        asks for LIIF's own exact output there)."""
+        return averaged(vp) and not (self.liif_below_one and precision == "exact")
 
     @property
     def image_size(self) -> tuple[int, int]:
@@ -134,6 +169,10 @@ class RenderEngine:
             self._stores["fp32"] = FeatureStore(self.model, self.rgb, "exact", self.device,
                                                 self.feature_tile, self.feature_budget_bytes)
         return self._stores["fp32"]
+
+    def feature_store(self) -> FeatureStore | None:
+        """The current image's feature store if one was made (never makes one; safe from another thread)."""
+        return self._stores.get("fp32")
 
     # --- classic panes ------------------------------------------------------------------------------
     def render_classic(self, vp: Viewport, method: str) -> np.ndarray:
@@ -312,6 +351,12 @@ class RenderEngine:
                 cx1, cy1 = min(vp.width, (tx + 1) * t - ox), min(vp.height, (ty + 1) * t - oy)
                 yield cx0, cy0, self.standin(vp.sub_view(cx0, cy0, cx1 - cx0, cy1 - cy0))
             return
+        if self.averages(vp, precision):  # below 1:1: the input averaged over each screen pixel (see ``averaged``)
+            for tx, ty in tiles:
+                x0, y0 = max(0, tx * t - ox), max(0, ty * t - oy)
+                x1, y1 = min(vp.width, (tx + 1) * t - ox), min(vp.height, (ty + 1) * t - oy)
+                yield x0, y0, self.render_classic(vp.sub_view(x0, y0, x1 - x0, y1 - y0), "area")
+            return
         for group in self._groups(vp, tiles, precision):
             for (tx, ty), tile in zip(group, self.liif_tiles(vp, group, precision, cancel), strict=True):
                 if not cache:
@@ -345,6 +390,11 @@ class RenderEngine:
             yield RenderStep(request_id, "final", self.standin(vp), 1.0, 0.0, time.perf_counter() - start,
                              f"{standin_method(vp)} (LIIF needs {MIN_LIIF_SIDE}×{MIN_LIIF_SIDE} px or more)")
             return
+        if self.averages(vp, precision):  # the stand-in is the final image (tiled exports of it agree within 1 level)
+            image = self.render_classic(vp, "area")
+            yield RenderStep(request_id, "final", image, 1.0, 0.0, time.perf_counter() - start,
+                             "area-averaged input")
+            return
         inside = max(1, self._inside_pixels(vp))
         tiles = self._lattice_tiles(vp)
         missing = [k for k in tiles if not self.tile_job(vp, *k, precision, cancel)[2]]
@@ -357,7 +407,7 @@ class RenderEngine:
             return
         canvas = self.standin(vp)
         yield RenderStep(request_id, "standin", canvas.copy(), 0.0, 0.0, time.perf_counter() - start,
-                         "bilinear stand-in" if min(vp.sx, vp.sy) >= 1 else "area-averaged stand-in")
+                         "bilinear stand-in")
         jobs = {k: self.tile_job(vp, *k, precision, cancel) for k in missing}
         evaluated_before = self._evaluated(jobs)
 
@@ -365,7 +415,8 @@ class RenderEngine:
             return (self._evaluated(jobs) - evaluated_before) / inside
 
         try:
-            if all(store.has(k) for k in keys):
+            working = sum(self._working_bytes(job, rect) for job, rect, _ in jobs.values())
+            if working <= PREVIEW_WORKING_BYTES and all(store.has(k) for k in keys):
                 # Codes ready: a coarse pass over the whole view first (the same samples the final uses).
                 previews = [(k, *jobs[k][:2]) for k in missing]
                 previews = [(k, job, rect) for k, job, rect in previews if job is not None and rect is not None]
@@ -404,7 +455,31 @@ class RenderEngine:
                                      now - start, f"refining {done}/{len(tiles)}")
         except Cancelled:
             return
+        finally:  # cancelled or done: no cached tile keeps this render's projections
+            for job, _, _ in jobs.values():
+                if job is not None:
+                    job.release()
         yield RenderStep(request_id, "final", canvas, 1.0, fraction(), time.perf_counter() - start)
+
+    def _hidden(self) -> int:
+        return int(self.model.imnet.linears[0].weight.shape[0])
+
+    def _working_bytes(self, job: TileJob | None, rect: Rect | None) -> int:
+        """Upper bound of the working state a preview of ``rect`` leaves in ``job``: projections, bands."""
+        if job is None or rect is None:
+            return 0
+        rows = (rect[1] - rect[0]) / job.scale[1] + 4
+        cols = (rect[3] - rect[2]) / job.scale[0] + 4
+        bands = (rect[1] - rect[0]) * (rect[3] - rect[2]) * 12 if job.refines else 0
+        return int(rows * cols) * self._hidden() * 4 + bands
+
+    def working_limit_bytes(self) -> int:
+        """The most working state one render keeps in its tiles at once (beyond their cached values).
+
+        The preview's allowance plus the tile being finished, largest at 1:1: its projections and
+        their copy with the cell term (a group of tiles refined together at high zoom holds less).
+        """
+        return PREVIEW_WORKING_BYTES + 2 * (self.screen_tile + 4) ** 2 * self._hidden() * 4
 
     @staticmethod
     def _evaluated(jobs: dict[tuple[int, int], tuple[TileJob | None, Rect | None, bool]]) -> int:

@@ -8,7 +8,7 @@ Protocols (LIIF's ``utils.calc_psnr``, ``test.py``):
 
 The prediction is clamped to [0, 1] and not rounded to 8 bits; a set's score is the
 mean of its per-image PSNRs. LIIF is rendered by the engine's exact fast path (fp32,
-equal to the paper's straightforward query within 1e-5, memory bounded by tiles); the
+equal to the official query on its ``make_coord`` grid within 1e-5, memory bounded by tiles); the
 bicubic baseline upsamples the same LR input with Pillow's bicubic.
 """
 
@@ -91,7 +91,11 @@ def protocol_for(set_name: str, protocol: str = "auto") -> str:
 
 
 def upsample_liif(engine: RenderEngine, lr_u8: np.ndarray, width: int, height: int) -> np.ndarray:
-    """LIIF of 8-bit RGB at ``width`` x ``height`` (exact fast path, clamped): float32 (H, W, 3)."""
+    """LIIF of 8-bit RGB at ``width`` x ``height`` (exact fast path, clamped): float32 (H, W, 3).
+
+    Always the model's own output, also for an input under 2 px on a side (it is LIIF that is scored).
+    """
+    engine.liif_under_min_side = engine.liif_below_one = True
     engine.set_image(lr_u8.astype(np.float32) / 255.0)
     h, w = lr_u8.shape[:2]
     vp = Viewport.from_region(0, 0, w, h, width, height)

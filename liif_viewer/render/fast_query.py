@@ -72,6 +72,18 @@ def _fused_linear_relu(mid: list[tuple[torch.Tensor, torch.Tensor]]) -> list[tup
     return fused if torch.allclose(got.float(), want.float(), atol=1e-2, rtol=1e-2) else None
 
 
+def _pad_rows(act: torch.Tensor) -> torch.Tensor:
+    """``act`` with zero rows appended up to a power of two (<= 256 rows) or a multiple of 256.
+
+    oneDNN (bf16 on the CPU) builds and caches a kernel for every row count it is given, ~0.5 MB
+    each, up to 1024 of them: the varying last batch of every query made a soak of distinct views
+    grow by ~0.6 GB. Padded, a 4096-row batch sees about 20 shapes.
+    """
+    rows = act.shape[0]
+    size = max(64, 1 << (rows - 1).bit_length()) if rows <= 256 else -(-rows // 256) * 256
+    return act if size == rows else F.pad(act, (0, 0, 0, size - rows))
+
+
 class FoldedDecoder:
     """LIIF's decoder (unfold + local ensemble + cell decode + MLP) for one model, precision and device."""
 
@@ -233,12 +245,15 @@ class FoldedDecoder:
         """Layers 2-5 of the 4 ensemble members and their weighted sum into ``out`` (b, 3)."""
         b = h1.shape[1]
         act = h1.view(4 * b, -1).relu_().to(self.hidden_dtype)
+        if self.hidden_dtype == torch.bfloat16:
+            act = _pad_rows(act)
         if self._fused is not None:
             for weight, bias in self._fused:
                 act = torch.ops.mkldnn._linear_pointwise(act, weight, bias, "relu", [], "")
         else:
             for weight, bias in self.mid:
                 act = torch.addmm(bias, act, weight).relu_()
+        act = act[:4 * b]
         total = areas.sum(dim=0)
         # Diagonal swap of the ensemble weights (see LIIF.query_rgb).
         weights = (areas.flip(0) / total).unsqueeze(-1)

