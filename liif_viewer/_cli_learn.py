@@ -11,6 +11,10 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .train.distributed import DistContext
 
 __all__ = ["add_parsers", "cmd_eval", "cmd_train", "parse_scales"]
 
@@ -117,7 +121,29 @@ def _saved_train_config(path: Path) -> dict:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Train or fine-tune LIIF on a folder of images with the paper's self-supervised task."""
+    """Train or fine-tune LIIF on a folder of images; under torchrun, one rank of a DDP run (rank 0 prints)."""
+    import contextlib
+    import os
+
+    from .cli import UserError
+    from .train.distributed import DistributedError, from_env
+
+    try:
+        ctx = from_env(args.device)
+    except DistributedError as exc:
+        raise UserError(str(exc)) from None
+    if ctx is None:
+        return _train(args, None)
+    with contextlib.ExitStack() as stack:
+        stack.callback(ctx.close)
+        if not ctx.is_main:  # the other ranks run the same code silently
+            devnull = stack.enter_context(open(os.devnull, "w"))  # noqa: SIM115
+            stack.enter_context(contextlib.redirect_stdout(devnull))
+            stack.enter_context(contextlib.redirect_stderr(devnull))
+        return _train(args, ctx)
+
+
+def _train(args: argparse.Namespace, ctx: DistContext | None) -> int:
     import torch
 
     from .cli import UserError, _say
@@ -144,7 +170,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
-        device = pick_device(args.device)
+        device = ctx.device if ctx else pick_device(args.device)
         resume = out if out.exists() else None
         init = ensure_weights(say=_say) if args.init == "official" and resume is None else args.init
         model, spec, optimizer_state, done = start_state(init, resume, seed=args.seed)
@@ -154,11 +180,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"{out} has already trained {done} epochs; raise --epochs to go on")
         return 0
     sampler = PatchSampler(data.images, config.patch, config.scale_max, config.sample_q, config.augment)
-    trainer = Trainer(model, spec, sampler, config, out, device, optimizer_state, done)
+    trainer = Trainer(model, spec, sampler, config, out, device, optimizer_state, done, dist=ctx)
     steps = trainer.steps_per_epoch()
     what = f"resuming {out} at epoch {done + 1}" if done else ("from scratch" if init == "scratch" else
                                                               f"fine-tuning {init}")
-    _say(f"training on {len(data.images)} image(s), {steps} steps/epoch, {what}, lr {config.lr:g}, on {device}")
+    where = f"{device} x {ctx.world_size} processes ({ctx.backend})" if ctx else str(device)
+    _say(f"training on {len(data.images)} image(s), {steps} steps/epoch of {config.batch_size} patches, {what}, "
+         f"lr {config.lr:g}, on {where}")
     update, close = _train_bar(steps * config.epochs, steps * done)
     start = time.perf_counter()
     try:
@@ -169,7 +197,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                       f"saved {step.saved}", flush=True)
     finally:
         close()
-    print(f"trained {config.epochs - done} epoch(s) in {time.perf_counter() - start:.1f} s; "
+    seconds = time.perf_counter() - start
+    per_step = seconds / (steps * (config.epochs - done))
+    print(f"trained {config.epochs - done} epoch(s) in {seconds:.1f} s ({per_step:.2f} s/step); "
           f"view it with: python main.py view --model {out}")
     return 0
 

@@ -11,6 +11,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -61,6 +62,10 @@ def cmd_fetch_weights(args: argparse.Namespace) -> int:
     except WeightsError as exc:
         raise UserError(str(exc)) from None
     print(f"weights ready: {path}")
+    from .locations import is_checkout
+
+    if not is_checkout():  # an installed copy has no tests to keep the official package for
+        return 0
     try:
         print(f"official package kept for the conformance tests: {ensure_wheel(say=_say)}")
     except WeightsError as exc:  # only the tests' oracle: the viewer works without it
@@ -68,21 +73,27 @@ def cmd_fetch_weights(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_export(args: argparse.Namespace, image: LoadedImage, request: ExportRequest) -> int:
-    """Render ``request`` of ``image`` with a progress bar and write ``args.output`` (upscale and export)."""
+def _render_export(args: argparse.Namespace, image: LoadedImage, request: ExportRequest, output: str | Path,
+                   models: dict, update: Callable[[int, int], None],
+                   stop: Callable[[], bool] = lambda: False) -> tuple[Path, float, str]:
+    """Render ``request`` of ``image`` and write ``output``; (path, seconds, what was written). ``models``
+    caches the loaded model across calls (a batch loads it once); raises BatchStopped when ``stop()`` ends
+    it early."""
     from .render.image_io import ImageSaveError, check_writable
 
     width, height = request.size
     if width * height > args.max_pixels:
         raise UserError(f"output {width}x{height} is {width * height / 1e6:.0f} MP, above --max-pixels "
                         f"{args.max_pixels / 1e6:.0f} MP; raise the limit to go ahead")
-    problem = check_writable(args.output)  # before torch and the model load and the render runs, not after
+    problem = check_writable(output)  # before torch and the model load and the render runs, not after
     if problem:
         raise UserError(problem)
     from .render.engine import MIN_LIIF_SIDE, RenderEngine, averaged
     from .render.export import ExportJob
     from .render.resample import standin_method
-    model, device = _load_model(args) if request.method == "liif" else (None, "cpu")
+    if request.method == "liif" and "liif" not in models:
+        models["liif"] = _load_model(args)
+    model, device = models["liif"] if request.method == "liif" else (None, "cpu")
     start = time.perf_counter()
     engine = RenderEngine(model, device)
     engine.liif_under_min_side = args.liif_under_2px
@@ -98,17 +109,34 @@ def _write_export(args: argparse.Namespace, image: LoadedImage, request: ExportR
              "trained for cells up to one input pixel, colours may drift); --fast writes the area-averaged input"
              if request.precision == "exact" else "note: below 1:1 this is the input area-averaged over each pixel")
     job = ExportJob(engine, request)
-    update, close = _progress_bar(f"{request.label} {width}x{height}")
+    for done, total in job.run(stop):
+        update(done, total)
+    if stop():
+        from .batch import BatchStopped
+
+        raise BatchStopped
     try:
-        for done, total in job.run():
-            update(done, total)
-    finally:
-        close()
-    try:
-        out = job.save(args.output, image, getattr(model, "checkpoint_sha256", ""), quality=args.quality)
+        out = job.save(output, image, getattr(model, "checkpoint_sha256", ""), quality=args.quality)
     except ImageSaveError as exc:
         raise UserError(str(exc)) from None
-    seconds = time.perf_counter() - start
+    return out, time.perf_counter() - start, label
+
+
+def _write_export(args: argparse.Namespace, image: LoadedImage, request: ExportRequest) -> int:
+    """Render ``request`` of ``image`` with a progress bar and write ``args.output`` (upscale and export)."""
+    width, height = request.size
+    bar: list[tuple[Callable[[int, int], None], Callable[[], None]]] = []
+
+    def update(done: int, total: int) -> None:
+        if not bar:  # made at the first tile, after the checks and the model load have had their say
+            bar.append(_progress_bar(f"{request.label} {width}x{height}"))
+        bar[0][0](done, total)
+
+    try:
+        out, seconds, label = _render_export(args, image, request, args.output, {}, update)
+    finally:
+        if bar:
+            bar[0][1]()
     print(f"wrote {out} ({width}x{height}, {label}, from {image.width}x{image.height}) in {seconds:.1f} s")
     return 0
 
@@ -122,33 +150,86 @@ def _open_image(path: str) -> LoadedImage:
         raise UserError(str(exc)) from None
 
 
-def cmd_upscale(args: argparse.Namespace) -> int:
-    """Render a whole image at a new size with LIIF and write it."""
+def _upscale_request(args: argparse.Namespace, image: LoadedImage) -> ExportRequest:
     from .render.export import ExportRequest
     from .render.sizes import output_size, parse_size
 
-    image = _open_image(args.input)
     try:
         size = output_size(image.width, image.height, args.scale, parse_size(args.size) if args.size else None)
-        request = ExportRequest((0, 0, image.width, image.height), size, "liif", "fast" if args.fast else "exact")
+        return ExportRequest((0, 0, image.width, image.height), size, "liif", "fast" if args.fast else "exact")
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    return _write_export(args, image, request)
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    """Export a region of an image at any size with LIIF or a classic method."""
+def _export_request(args: argparse.Namespace, image: LoadedImage) -> ExportRequest:
     from .render.export import ExportRequest, parse_region
     from .render.sizes import output_size, parse_size
 
-    image = _open_image(args.image)
     try:
         region = parse_region(args.region) if args.region else (0.0, 0.0, float(image.width), float(image.height))
         size = output_size(region[2], region[3], args.scale, parse_size(args.size) if args.size else None)
-        request = ExportRequest(region, size, args.method, "fast" if args.fast else "exact")
+        return ExportRequest(region, size, args.method, "fast" if args.fast else "exact")
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    return _write_export(args, image, request)
+
+
+def _is_batch(inputs: Sequence[str], output: str) -> bool:
+    """Several inputs, a folder, a glob or an output folder make a batch; one file to one file does not."""
+    import glob
+    import os
+
+    if len(inputs) > 1 or output.endswith((os.sep, "/")) or Path(output).is_dir():
+        return True
+    path = Path(inputs[0])
+    return path.is_dir() or (not path.exists() and glob.has_magic(inputs[0]))
+
+
+def _batch(args: argparse.Namespace, inputs: Sequence[str],
+           request_for: Callable[[argparse.Namespace, LoadedImage], ExportRequest], label: str) -> int:
+    """``upscale``/``export`` of many files into the folder ``-o``; the model is loaded once, when first needed."""
+    from .batch import BatchAbort, BatchItem, batch_command, default_pattern
+
+    models: dict = {}
+
+    def render(item: BatchItem, update: Callable[[int, int], None], stop: Callable[[], bool]) -> None:
+        image = _open_image(str(item.source))
+        request = request_for(args, image)
+        if request.method == "liif" and "liif" not in models:
+            try:
+                models["liif"] = _load_model(args)
+            except UserError as exc:
+                raise BatchAbort(str(exc)) from None
+        _render_export(args, image, request, item.output, models, update, stop)
+
+    fields = {"scale": f"{args.scale:g}" if args.scale else args.size, "method": getattr(args, "method", "liif")}
+    try:
+        return batch_command(inputs, args.output, args.name or default_pattern(args.scale), fields, render,
+                             overwrite=args.overwrite, label=label, say=_say)
+    except (BatchAbort, ValueError) as exc:
+        raise UserError(str(exc)) from None
+
+
+def _add_batch_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--name", metavar="PATTERN",
+                   help="batch: output file name from {stem}, {ext}, {scale} (the --scale or --size) and {method}; "
+                        "default {stem}_x{scale}.{ext}")
+    p.add_argument("--overwrite", action="store_true", help="batch: replace outputs that exist (default: skip them)")
+
+
+def cmd_upscale(args: argparse.Namespace) -> int:
+    """Render whole images at a new size with LIIF and write them (one file, or a batch into a folder)."""
+    if _is_batch(args.input, args.output):
+        return _batch(args, args.input, _upscale_request, "upscale")
+    image = _open_image(args.input[0])
+    return _write_export(args, image, _upscale_request(args, image))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export a region of images at any size with LIIF or a classic method (one file, or a batch)."""
+    if _is_batch(args.image, args.output):
+        return _batch(args, args.image, _export_request, "export")
+    image = _open_image(args.image[0])
+    return _write_export(args, image, _export_request(args, image))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -247,7 +328,8 @@ def cmd_view(args: argparse.Namespace) -> int:
     size = _pair(args.window_size, "x", "--window-size", int) if args.window_size else None
     from .app import ViewerError, ViewOptions, run_viewer
 
-    options = ViewOptions(image=args.image, zoom=args.zoom, center=center, layout=args.layout,
+    options = ViewOptions(image=args.image[0] if args.image else None, more_images=tuple(args.image[1:]),
+                          zoom=args.zoom, center=center, layout=args.layout,
                           precision=args.precision, screenshot=args.screenshot, window_size=size,
                           model_path=args.model, device=args.device)
     try:
@@ -257,6 +339,27 @@ def cmd_view(args: argparse.Namespace) -> int:
     if args.screenshot and code == 0:
         print(f"wrote {args.screenshot}")
     return code
+
+
+def cmd_install_desktop(args: argparse.Namespace) -> int:
+    """Add (or remove) the menu entry, "Open with" and the icon for this user on a freedesktop desktop."""
+    if sys.platform in ("win32", "darwin"):
+        raise UserError("install-desktop writes a freedesktop menu entry (Linux, BSD); it does nothing on this system")
+    from .desktop import install, launcher, uninstall
+    from .locations import DataFileError
+
+    try:
+        if args.uninstall:
+            removed = uninstall()
+            print(f"removed {len(removed)} file(s): {removed[0]} and the icons" if removed
+                  else "nothing to remove: the desktop entry was not installed")
+            return 0
+        written = install()
+    except (OSError, DataFileError) as exc:
+        raise UserError(f"could not install the desktop entry: {exc}") from None
+    print(f"installed {written[0]} (runs {' '.join(launcher())} view FILES) and the icon in "
+          f"{written[1].parents[2]}; remove them with install-desktop --uninstall")
+    return 0
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
@@ -270,8 +373,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("upscale", help="render an image at any size or scale with LIIF")
-    p.add_argument("input", help="image file")
-    p.add_argument("-o", "--output", required=True, help="output file; format from the extension")
+    p.add_argument("input", nargs="+", help="image file; or several files, folders and globs for a batch")
+    p.add_argument("-o", "--output", required=True,
+                   help="output file (format from the extension); for a batch, the output folder")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--scale", type=float, help="scale factor, e.g. 3.7 (below 1 downscales)")
     group.add_argument("--size", help="output WIDTHxHEIGHT, e.g. 1920x1080 (any aspect)")
@@ -281,12 +385,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--liif-under-2px", action="store_true",
                    help="an image under 2 px on a side: LIIF's own output (the official model's; colours drift "
                         "25-45 levels), not the bilinear stand-in")
+    _add_batch_options(p)
     _add_model_options(p)
     p.set_defaults(func=cmd_upscale)
 
     p = sub.add_parser("export", help="export a region of an image at any size (LIIF exact by default)")
-    p.add_argument("image", help="image file")
-    p.add_argument("-o", "--output", required=True, help="output file; PNG, JPEG, TIFF or WebP by extension")
+    p.add_argument("image", nargs="+", help="image file; or several files, folders and globs for a batch")
+    p.add_argument("-o", "--output", required=True,
+                   help="output file, PNG, JPEG, TIFF or WebP by extension; for a batch, the output folder")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--size", help="output WIDTHxHEIGHT, e.g. 3840x2160")
     group.add_argument("--scale", type=float, help="output scale factor of the region, e.g. 4")
@@ -298,6 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--liif-under-2px", action="store_true",
                    help="an image under 2 px on a side: LIIF's own output (the official model's; colours drift "
                         "25-45 levels), not the bilinear stand-in")
+    _add_batch_options(p)
     _add_model_options(p)
     p.set_defaults(func=cmd_export)
 
@@ -330,7 +437,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("view", help="open the viewer: Pixels | Bilinear | LIIF panes, linked")
-    p.add_argument("image", nargs="?", help="image file (default: the bundled sample photo)")
+    p.add_argument("image", nargs="*",
+                   help="image file (default: the bundled sample photo); of several, the first opens and the rest "
+                        "go to File > Open Recent")
     p.add_argument("--zoom", type=float, help="screen px per image px, e.g. 8 (default: fit)")
     p.add_argument("--center", metavar="X,Y", help="image px at the centre of the panes (default: the image centre)")
     p.add_argument("--layout", choices=("three", "liif", "swipe", "diff"),
@@ -342,7 +451,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(p)
     p.set_defaults(func=cmd_view)
 
-    p = sub.add_parser("fetch-weights", help="download and verify the official checkpoint into models/")
+    p = sub.add_parser("install-desktop", help="add the viewer to the desktop's menus and Open With (this user)")
+    p.add_argument("--uninstall", action="store_true", help="remove the entry and icons again")
+    p.set_defaults(func=cmd_install_desktop)
+
+    p = sub.add_parser("fetch-weights", help="download and verify the official checkpoint (into models/ in a checkout, "
+                                            "else the user cache folder) and print where it is")
     p.set_defaults(func=cmd_fetch_weights)
 
     from ._cli_learn import add_parsers as add_learn_parsers  # eval and train

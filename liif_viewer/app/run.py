@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
+from .. import __version__
+from ..locations import APP_NAME, ICON_SIZES, DataFileError, icon_file
 from .pane_area import LAYOUTS
 from .settings import APPLICATION, ORGANIZATION
 from .window import SAMPLE_IMAGE, ViewerWindow
 
-__all__ = ["ViewOptions", "ViewerError", "run_viewer", "SCREENSHOT_SIZE"]
+__all__ = ["ViewOptions", "ViewerError", "run_viewer", "SCREENSHOT_SIZE", "app_icon", "open_files"]
 
 SCREENSHOT_SIZE = (1500, 640)  # logical px of the window in --screenshot mode unless --window-size says otherwise
 _SETTLE_CHECK_MS = 300  # after the last pane settles, wait this long (a late resize would restart renders)
@@ -34,6 +36,7 @@ class ViewOptions:
     """What ``main.py view`` asked for."""
 
     image: str | None = None  # default: the bundled sample photo
+    more_images: tuple[str, ...] = ()  # further files given (e.g. by a file manager): listed in Open Recent
     zoom: float | None = None  # device px per image px; default: fit
     center: tuple[float, float] | None = None  # image px; default: the image centre
     layout: str | None = None  # three | liif | swipe; default: the remembered one
@@ -53,6 +56,25 @@ def _needs_offscreen(options: ViewOptions) -> bool:
         return True
     raise ViewerError("no display found (DISPLAY and WAYLAND_DISPLAY are unset): run it in a desktop session, "
                       "or add --screenshot OUT.png to render the window offscreen")
+
+
+def app_icon() -> QIcon:
+    """The application icon at every bundled size (empty if the installation lacks it)."""
+    icon = QIcon()
+    try:
+        for size in ICON_SIZES:
+            icon.addFile(str(icon_file(size)))
+        icon.addFile(str(icon_file()))
+    except DataFileError:
+        pass  # a window without an icon still works
+    return icon
+
+
+def open_files(window: ViewerWindow, paths: list[str]) -> None:
+    """Open the first of ``paths`` (as a file manager passes them); the others go to Open Recent, in order."""
+    for path in reversed(paths[1:]):
+        window.recent.add(path)
+    window.open_path(paths[0])
 
 
 def _dark_theme(app: QApplication) -> None:
@@ -99,6 +121,9 @@ def run_viewer(options: ViewOptions) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "liif-viewer"])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_NAME)  # matches the entry of `liif-viewer install-desktop`
+    app.setWindowIcon(app_icon())
     _dark_theme(app)
     with contextlib.ExitStack() as cleanup:
         if options.screenshot:
@@ -119,7 +144,7 @@ def run_viewer(options: ViewOptions) -> int:
             window.resize(*(options.window_size or SCREENSHOT_SIZE))
         window.set_initial_view(options.zoom, options.center)
         window.show()  # first: a status message shown before the window is hides none of its labels
-        window.open_path(options.image or SAMPLE_IMAGE)
+        open_files(window, [options.image or str(SAMPLE_IMAGE), *options.more_images])
         if not options.screenshot:
             return app.exec()
         return _screenshot(app, window, Path(options.screenshot), options.timeout_s)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QCursor, QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QWidget
 
+from ..locations import sample_image
 from .actions import ShortcutsDialog, build_menus
 from .clipboard import clipboard_rgb
 from .controller import RenderController
@@ -23,7 +24,7 @@ from .view_state import ViewState
 
 __all__ = ["ViewerWindow", "SAMPLE_IMAGE", "KEY_ZOOM_STEP"]
 
-SAMPLE_IMAGE = Path(__file__).resolve().parents[2] / "resources" / "sample-astronaut.png"
+SAMPLE_IMAGE = sample_image()
 KEY_ZOOM_STEP = 1.25
 _PAN_FRACTION = 0.125  # of the pane per arrow key
 _IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp *.gif);;All files (*)"

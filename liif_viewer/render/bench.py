@@ -22,6 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..locations import sample_image
 from ..model import LIIF, describe_device, grid_cell, grid_norm_yx
 from . import lod_stress
 from .engine import RenderEngine
@@ -32,7 +33,7 @@ from .viewport import Viewport
 
 __all__ = ["run_bench", "SAMPLE", "psnr_db"]
 
-SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "sample-astronaut.png"
+SAMPLE = sample_image()
 
 
 def psnr_db(a: np.ndarray, b: np.ndarray) -> float:

@@ -19,7 +19,7 @@ from PIL import Image
 from ..model import make_coord
 from ..render.image_io import ImageLoadError, load_image, to_uint8
 
-__all__ = ["TrainDataError", "TrainImages", "load_images", "PatchSampler"]
+__all__ = ["TrainDataError", "TrainImages", "load_images", "PatchSampler", "SampleDraw"]
 
 
 class TrainDataError(ValueError):
@@ -63,6 +63,18 @@ def load_images(folder: str | Path, min_side: int) -> TrainImages:
     return TrainImages(tuple(images), tuple(names), tuple(skipped))
 
 
+@dataclass(frozen=True)
+class SampleDraw:
+    """The random choices of one sample: HR crop side and corner, (flip rows, flip columns, transpose), and
+    the flat indices of the queried HR pixels."""
+
+    side: int
+    y0: int
+    x0: int
+    flips: tuple[bool, bool, bool]
+    picks: np.ndarray
+
+
 class PatchSampler:
     """Random training samples from ``images``: LR patches, HR query coordinates, cells and targets."""
 
@@ -78,18 +90,31 @@ class PatchSampler:
 
     def sample(self, index: int, rng: np.random.Generator) -> dict[str, torch.Tensor]:
         """One sample of image ``index``: inp (3, p, p), coord/cell (Q, 2) norm_yx, gt (Q, 3), all in [0, 1]."""
+        return self.cut(index, self.draw(index, rng))
+
+    def draw(self, index: int, rng: np.random.Generator) -> SampleDraw:
+        """The random choices of one sample of image ``index`` (all that ``sample`` takes from ``rng``).
+
+        A rank of a distributed run draws every sample of the global batch, so that the stream stays the
+        same as in one process, but cuts only its own share.
+        """
         hr = self.images[index]
         # Images between one patch and scale_max patches wide train on the scales they allow.
         s_max = min(self.scale_max, min(hr.shape[:2]) / self.patch)
         side = min(round(self.patch * rng.uniform(1.0, s_max)), *hr.shape[:2])
         y0 = int(rng.integers(0, hr.shape[0] - side + 1))
         x0 = int(rng.integers(0, hr.shape[1] - side + 1))
+        flips = tuple(bool(f) for f in rng.random(3) < 0.5) if self.augment else (False, False, False)
+        picks = rng.choice(side * side, self.sample_q, replace=False)
+        return SampleDraw(side, y0, x0, flips, picks)
+
+    def cut(self, index: int, draw: SampleDraw) -> dict[str, torch.Tensor]:
+        """The sample of image ``index`` that ``draw`` describes."""
+        hr, side, y0, x0, picks = self.images[index], draw.side, draw.y0, draw.x0, draw.picks
         crop_hr = hr[y0:y0 + side, x0:x0 + side]
         crop_lr = np.asarray(Image.fromarray(crop_hr).resize((self.patch, self.patch), Image.Resampling.BICUBIC))
-        if self.augment:
-            flip_rows, flip_cols, transpose = rng.random(3) < 0.5
-            crop_lr, crop_hr = (self._augment(a, flip_rows, flip_cols, transpose) for a in (crop_lr, crop_hr))
-        picks = rng.choice(side * side, self.sample_q, replace=False)
+        if any(draw.flips):
+            crop_lr, crop_hr = (self._augment(a, *draw.flips) for a in (crop_lr, crop_hr))
         rows, cols = np.divmod(picks, side)
         centres = make_coord(side)
         coord = torch.stack([centres[torch.from_numpy(rows)], centres[torch.from_numpy(cols)]], dim=-1)

@@ -5,6 +5,8 @@ L1 loss between the MLP's raw output and the target in the model's normalised sp
 official 200/400/600/800 of 1000). An epoch draws ``repeat`` patches per image
 (the official ``repeat: 20``). After every epoch the checkpoint is written atomically
 in the LIIF format ``load_model`` reads, with the optimizer state and epoch for resuming.
+Under ``torchrun`` (see ``distributed.py``) every rank draws the same random stream and cuts
+only its share of each global batch, so the run takes the same steps as one process would.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ..model import LIIF
 from ..model.checkpoint import CheckpointError, model_from_checkpoint, read_checkpoint
 from ..model.liif import INPUT_MEAN, INPUT_STD
 from .data import PatchSampler
+from .distributed import DistContext, global_mean, shard
 
 __all__ = ["TrainConfig", "TrainStep", "Trainer", "SCRATCH_SPEC", "lr_at", "save_checkpoint", "start_state",
            "adam_state_for", "FINETUNE_LR"]
@@ -163,14 +166,36 @@ def _trainable(model: torch.nn.Module) -> LIIF:
     return model
 
 
+class _Predict(torch.nn.Module):
+    """``model``'s prediction as a ``forward`` (what DistributedDataParallel wraps)."""
+
+    def __init__(self, model: LIIF) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, inp: torch.Tensor, coord: torch.Tensor, cell: torch.Tensor) -> torch.Tensor:
+        return self.model.query_rgb(self.model.encode(inp), coord, cell)
+
+
 class Trainer:
-    """Runs epochs ``done + 1 .. config.epochs`` of ``model`` on ``sampler``, saving to ``out`` after each."""
+    """Runs epochs ``done + 1 .. config.epochs`` of ``model`` on ``sampler``, saving to ``out`` after each.
+
+    With ``dist`` (a torchrun job) the model is wrapped in DistributedDataParallel, this rank trains on
+    its share of every global batch of ``config.batch_size``, and only rank 0 writes the checkpoint.
+    """
 
     def __init__(self, model: LIIF, spec_args: dict[str, Any], sampler: PatchSampler, config: TrainConfig,
                  out: Path, device: torch.device | str = "cpu", optimizer_state: dict | None = None,
-                 epochs_done: int = 0) -> None:
+                 epochs_done: int = 0, dist: DistContext | None = None) -> None:
         self.device = torch.device(device)
         self.model = model.to(self.device)
+        self.dist = dist
+        self.net: torch.nn.Module = _Predict(self.model)
+        if dist is not None:
+            from torch.nn.parallel import DistributedDataParallel
+
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.net = DistributedDataParallel(self.net, device_ids=ids)  # starts from rank 0's weights
         self.spec_args = spec_args
         self.sampler = sampler
         self.config = config
@@ -187,12 +212,26 @@ class Trainer:
     def step(self, batch: dict[str, torch.Tensor]) -> float:
         """One Adam step on ``batch``; returns the L1 loss (normalised units)."""
         batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
-        pred = self.model.query_rgb(self.model.encode(batch["inp"]), batch["coord"], batch["cell"])
+        pred = self.net(batch["inp"], batch["coord"], batch["cell"])
         loss = F.l1_loss(pred, (batch["gt"] - INPUT_MEAN) / INPUT_STD)
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.backward()  # under DDP: the gradients are averaged over the ranks here
         self.optimizer.step()
-        return float(loss.detach())
+        return global_mean(loss.detach(), self.dist)
+
+    def _batch(self, indices: list[int], rng: np.random.Generator) -> dict[str, torch.Tensor]:
+        """This process's part of the global batch of image ``indices``: all of it when alone; under DDP
+        every sample is drawn (the stream stays that of one process) and this rank's share is cut."""
+        if self.dist is None:
+            return self.sampler.batch(indices, rng)
+        slots = shard(list(range(len(indices))), self.dist.rank, self.dist.world_size, wrap=len(indices))
+        draws = {}
+        for slot, index in enumerate(indices):
+            draw = self.sampler.draw(index, rng)
+            if slot in slots:
+                draws[slot] = draw
+        samples = [self.sampler.cut(indices[slot], draws[slot]) for slot in slots]
+        return {key: torch.stack([s[key] for s in samples]) for key in samples[0]}
 
     def run(self) -> Iterator[TrainStep]:
         """Train the remaining epochs; yields after every step. Deterministic per (seed, epoch), so resumable."""
@@ -207,11 +246,15 @@ class Trainer:
             steps = self.steps_per_epoch()
             losses: list[float] = []
             for k in range(steps):
-                loss = self.step(self.sampler.batch(order[k * cfg.batch_size:(k + 1) * cfg.batch_size], rng))
+                loss = self.step(self._batch(order[k * cfg.batch_size:(k + 1) * cfg.batch_size], rng))
                 losses.append(loss)
                 if k + 1 < steps:
                     yield TrainStep(epoch, k + 1, steps, loss, lr)
             self.epochs_done = epoch
-            saved = save_checkpoint(self.out, self.model, self.spec_args, self.optimizer, epoch, cfg)
+            saved = None
+            if self.dist is None or self.dist.is_main:
+                saved = save_checkpoint(self.out, self.model, self.spec_args, self.optimizer, epoch, cfg)
+            if self.dist is not None:
+                self.dist.barrier()  # the checkpoint is complete before any rank goes on (or resumes from it)
             yield TrainStep(epoch, steps, steps, losses[-1], lr, float(np.mean(losses)), saved)
         self.model.eval()
