@@ -304,6 +304,8 @@ class RenderEngine:
         jobs = [self.tile_job(vp, tx, ty, precision, cancelled)[:2] for tx, ty in keys]
         passes = [(job, job.finish_steps(rect)) for job, rect in jobs if job is not None and rect is not None]
         values = iter(run_together(passes, self.decoder(precision), cancelled) if passes else [])
+        for job, _ in passes:  # done: no cached tile keeps working state (a job made again after the tile
+            job.release()  # cache evicted it mid-render is not among the render's own jobs to release)
         out = []
         for job, rect in jobs:
             tile = self._blank_tile()

@@ -57,6 +57,22 @@ def test_a_cancelled_render_leaves_no_working_state_in_cached_tiles(engine, zoom
     np.testing.assert_array_equal(done, list(engine.render_liif(vp, precision))[-1].image)
 
 
+@pytest.mark.parametrize("precision", ["fast", "exact"])
+def test_finished_tiles_keep_no_working_state(model, sample_rgb, precision):
+    """A view needing more tiles than the budget, rendered progressively and in one call: every finished
+    tile drops its projections and bands. (The soak walk, tests/app/test_soak.py, is what caught tiles
+    finished by ``liif_tiles`` keeping them: 17 MB held against an 8 MB budget.)"""
+    eng = RenderEngine(model, screen_tile=64, feature_tile=48, tile_budget_bytes=160 << 10)  # ~3 tiles of 64 px
+    eng.set_image(sample_rgb[120:232, 170:282])
+    vp = Viewport(56.0, 56.0, 32.0, 300, 200)  # 5 x 4 screen tiles or more
+    steps = list(eng.render_liif(vp, precision))
+    assert steps[-1].kind == "final" and len(eng.tiles) < eng.tile_count(vp)
+    assert _working(eng) == 0 and eng.tiles.live_bytes() <= eng.tiles.budget_bytes
+    eng.tiles.clear()
+    eng.render_liif_sync(vp, precision)  # the one-call path (exports, bench) finishes tiles the same way
+    assert _working(eng) == 0 and eng.tiles.live_bytes() <= eng.tiles.budget_bytes
+
+
 def test_dropped_tiles_are_freed_at_once_not_by_the_cyclic_collector(engine):
     """A job <-> sampler reference cycle left every dropped tile to the rarely running cyclic collector."""
     engine.features().region(0, 112, 0, 112)
