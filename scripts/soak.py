@@ -357,6 +357,8 @@ def main() -> int:
         summary["rss_end_mb"] = rss_mb()
         summary["settled_at_end"] = wait_until(window.controller.is_settled, 180)  # slow when the CPU is shared
         pump(1000 * args.idle)
+        # prefetch (idle work, started after the final render) may still run: its tiles hold a pass's state
+        summary["prefetch_done_at_end"] = wait_until(lambda: not window.controller.liif.idle_work_pending, 120)
         summary["rss_idle_mb"] = rss_mb()
         summary["rss_max_mb"] = max(rss_max, summary["rss_idle_mb"])
         summary["over_budget_mb"] = over

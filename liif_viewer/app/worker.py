@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -83,7 +83,7 @@ class _JobThread(QThread):
         self._stopping = False
         self.dropped: list[int] = []  # ids of requests replaced before they started
         #: low-priority work for idle time (``set_idle_work``): run step by step while nothing waits
-        self._idle: tuple[Iterator[object], CancelToken] | None = None
+        self._idle: tuple[Generator[object, None, None], CancelToken] | None = None
 
     def post(self, command: object) -> None:
         """Queue a command; it runs after the current job, before any request."""
@@ -118,18 +118,25 @@ class _JobThread(QThread):
             self._cond.notify()
         self.wait(timeout_ms)
 
-    def set_idle_work(self, steps: Iterator[object], cancel: CancelToken) -> None:
+    def set_idle_work(self, steps: Generator[object, None, None], cancel: CancelToken) -> None:
         """Run ``steps`` one by one while no command or request waits (worker thread only).
 
         Any new command or request cancels ``cancel`` (stopping the step that runs) and drops the work.
         """
         self._idle = (steps, cancel)
 
+    @property
+    def idle_work_pending(self) -> bool:
+        """Whether idle work (prefetch) is still to run or running; a render's tiles may hold its working state."""
+        return self._idle is not None
+
     def _idle_step(self, steps: Iterator[object]) -> None:
         try:
             next(steps)
         except StopIteration:
             self._idle = None
+            if self.engine is not None:
+                self.engine.release_working()
         except Exception:  # idle work is optional: drop it, never the thread
             logger.debug("idle work failed", exc_info=True)
             self._idle = None
@@ -146,7 +153,9 @@ class _JobThread(QThread):
                     return
                 idle_steps = None
                 if self._commands or self._pending:
-                    self._idle = None  # superseded (post/request cancelled its token)
+                    if self._idle is not None:  # superseded (post/request cancelled its token)
+                        self._idle[0].close()  # a prefetch stopped between steps drops its working state
+                    self._idle = None
                     token = CancelToken()
                     if self._commands:
                         job, is_command = self._commands.popleft(), True
@@ -342,4 +351,5 @@ class LiifWorker(_JobThread):
                                              round(step.evaluated_fraction * inside), step.seconds, step.message))
         finally:
             steps.close()  # a cancelled render drops its working state now
+            self.engine.release_working()  # and no tile keeps any (also those made again after an eviction)
             self.trimmer.maybe_trim()

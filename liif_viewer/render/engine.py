@@ -293,6 +293,12 @@ class RenderEngine:
         rect = self._view_rect(vp, tx, ty, job.inside)
         return job, rect, rect is None or job.covers(rect)
 
+    def release_working(self) -> None:
+        """Drop the working state (projections, bands) of every cached tile: call when no render runs,
+        so that between renders the tile cache holds only values (what its budget counts)."""
+        for job in self.tiles.values():
+            job.release()
+
     def liif_tile(self, vp: Viewport, tx: int, ty: int, precision: str,
                   cancelled: Callable[[], bool] | None = None) -> np.ndarray:
         """Final LIIF of lattice tile (tx, ty) of ``vp``: float32 (T, T, 3); valid where the view shows it."""

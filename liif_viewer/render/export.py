@@ -19,7 +19,6 @@ import numpy as np
 from PIL import Image
 
 from .image_io import LoadedImage, save_image, to_uint8
-from .lod import EXPORT
 from .viewport import Viewport
 
 if TYPE_CHECKING:  # torch is imported only where an engine is made (the viewer's window starts without it)
@@ -88,6 +87,8 @@ class ExportJob:
     def __init__(self, engine: RenderEngine, request: ExportRequest) -> None:
         self.engine = engine
         self.request = request
+        from .lod import EXPORT  # here: lod needs torch, which the viewer's window starts without
+
         engine.lod = EXPORT  # fast mode: within 1 level of exact's 8-bit output (see .lod)
         width, height = request.size
         self.rgb8 = np.empty((height, width, 3), np.uint8)

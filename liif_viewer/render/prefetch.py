@@ -81,7 +81,10 @@ def prefetch_steps(engine: RenderEngine, vp: Viewport, precision: str = "fast",
             near_keys = view_feature_keys(store, near)
             yield from _encode_within_budget(store, near_keys, centre, cancel)
             # Screen tiles only on prefetched features (never encoding past the budget for them).
-            if screen_tiles and not cancel() and all(store.has(k) for k in near_keys):
+            # ... and only when the ring's tiles fit the tile cache (else they would evict the view's own)
+            tile_bytes = engine.screen_tile ** 2 * 13  # float32 RGB values and a known mask per pixel
+            fits = engine.tile_count(near) * tile_bytes <= engine.tiles.budget_bytes
+            if screen_tiles and fits and not cancel() and all(store.has(k) for k in near_keys):
                 for _ in engine.iter_view_tiles(near, precision, cancel):
                     if cancel():
                         return

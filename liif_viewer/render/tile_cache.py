@@ -63,6 +63,11 @@ class TileCache:
             self._sizes.clear()
             self._bytes = 0
 
+    def values(self) -> list[Any]:
+        """The cached values (a snapshot, least recently used first)."""
+        with self._lock:
+            return list(self._items.values())
+
     def __len__(self) -> int:
         return len(self._items)
 
