@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QWidget
 
-from ..render.demos import flight_frames, flight_viewports
+from ..tasks.demos import flight_frames, flight_viewports
 from .export_dialog import ExportDialog, ExportSource
 from .export_form import view_region
 from .flight import ZoomFlight

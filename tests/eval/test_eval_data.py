@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from liif_viewer.render.eval_data import EvalDataError, bicubic_upsample, find_sets, prepare_pair
+from liif_viewer.learn.eval_data import EvalDataError, bicubic_upsample, find_sets, prepare_pair
 
 
 def _png(path, w: int, h: int, seed: int = 0) -> np.ndarray:

@@ -9,8 +9,8 @@ import pytest
 import torch
 from PIL import Image
 
-from liif_viewer.render.eval_data import BenchmarkSet, find_sets, prepare_pair
-from liif_viewer.render.evaluate import EvalRow, Skipped, iter_eval, psnr, shave_px
+from liif_viewer.learn.eval_data import BenchmarkSet, find_sets, prepare_pair
+from liif_viewer.learn.evaluate import EvalRow, Skipped, iter_eval, psnr, shave_px
 from tests.conftest import shared_dir
 
 

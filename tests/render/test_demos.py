@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from liif_viewer.render.demos import (
+from liif_viewer.files.image_io import to_uint8
+from liif_viewer.files.record import RecordError, write_animation
+from liif_viewer.render.engine import RenderEngine
+from liif_viewer.render.viewport import Viewport
+from liif_viewer.tasks.demos import (
     SweepSpec,
     flight_frames,
     flight_viewports,
@@ -14,10 +18,6 @@ from liif_viewer.render.demos import (
     sweep_input,
     sweep_resolutions,
 )
-from liif_viewer.render.engine import RenderEngine
-from liif_viewer.render.image_io import to_uint8
-from liif_viewer.render.record import RecordError, write_animation
-from liif_viewer.render.viewport import Viewport
 
 
 @pytest.fixture

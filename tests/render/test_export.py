@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from liif_viewer.files.image_io import LoadedImage, load_image, to_uint8
 from liif_viewer.render.engine import RenderEngine
-from liif_viewer.render.export import ExportJob, ExportRequest, parse_region
-from liif_viewer.render.image_io import LoadedImage, load_image, to_uint8
+from liif_viewer.tasks.export import ExportJob, ExportRequest, parse_region
 
 
 @pytest.fixture

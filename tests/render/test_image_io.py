@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from liif_viewer.render.image_io import ImageLoadError, ImageSaveError, load_image, save_image, to_uint8
+from liif_viewer.files.image_io import ImageLoadError, ImageSaveError, load_image, save_image, to_uint8
 
 
 def test_rgb_png_roundtrip(tmp_path, sample_rgb):
@@ -137,7 +137,7 @@ def test_check_writable_tries_the_folder_and_names_the_real_reason(tmp_path, mon
     import errno
     import tempfile
 
-    from liif_viewer.render.image_io import check_writable
+    from liif_viewer.files.image_io import check_writable
 
     assert check_writable(tmp_path / "ok.png") == "" and list(tmp_path.iterdir()) == []  # the probe is gone
     assert "does not exist" in check_writable(tmp_path / "nope" / "x.png")

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
-from liif_viewer.render import lod_stress as stress
-from liif_viewer.render.bench import SAMPLE
-from liif_viewer.render.lod_stress import StressView, ViewError
+from liif_viewer.tasks import lod_stress as stress
+from liif_viewer.tasks.bench import SAMPLE
+from liif_viewer.tasks.lod_stress import StressView, ViewError
 
 
 def test_views_are_seeded_cover_every_zoom_and_a_share_cut_by_the_border():

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import torch
 
-from liif_viewer.train import PatchSampler, Trainer, load_images, start_state
-from liif_viewer.train.distributed import from_env
+from liif_viewer.learn import PatchSampler, Trainer, load_images, start_state
+from liif_viewer.learn.distributed import from_env
 from tests.train.test_train import TINY_CONFIG, TINY_SPEC
 
 

@@ -14,9 +14,9 @@ import pytest
 import torch
 from PIL import Image
 
+from liif_viewer.learn import PatchSampler, Trainer, load_images, start_state
+from liif_viewer.learn.distributed import from_env, shard
 from liif_viewer.model.checkpoint import read_checkpoint
-from liif_viewer.train import PatchSampler, Trainer, load_images, start_state
-from liif_viewer.train.distributed import from_env, shard
 from tests.conftest import ROOT
 from tests.train.test_train import TINY_CONFIG, TINY_SPEC, photos  # noqa: F401  (fixture)
 

@@ -10,13 +10,8 @@ import pytest
 import torch
 from PIL import Image
 
-from liif_viewer.model import load_model
-from liif_viewer.model.checkpoint import read_checkpoint
-from liif_viewer.render.bench import psnr_db
-from liif_viewer.render.engine import RenderEngine
-from liif_viewer.render.evaluate import upsample_liif
-from liif_viewer.render.image_io import to_uint8
-from liif_viewer.train import (
+from liif_viewer.files.image_io import to_uint8
+from liif_viewer.learn import (
     FINETUNE_LR,
     PatchSampler,
     TrainConfig,
@@ -26,6 +21,11 @@ from liif_viewer.train import (
     lr_at,
     start_state,
 )
+from liif_viewer.learn.evaluate import upsample_liif
+from liif_viewer.model import load_model
+from liif_viewer.model.checkpoint import read_checkpoint
+from liif_viewer.render.engine import RenderEngine
+from liif_viewer.tasks.bench import psnr_db
 from tests.conftest import ROOT
 
 #: A tiny LIIF (2 blocks of 16 features, 2 x 32 MLP) so a few dozen CPU steps take seconds.
@@ -142,6 +142,6 @@ def test_finetuning_official_on_one_photo_does_not_lower_its_psnr(model, sample_
 
 
 def test_training_and_eval_import_no_qt():
-    code = ("import sys, liif_viewer.train, liif_viewer.render.evaluate, liif_viewer._cli_learn\n"
+    code = ("import sys, liif_viewer.learn, liif_viewer.learn.evaluate, liif_viewer.cli.learn\n"
             "sys.exit(any(m.split('.')[0] in ('PySide6', 'pyqtgraph', 'superqt') for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0

@@ -1,8 +1,4 @@
-"""The ``eval`` and ``train`` commands (registered by :func:`liif_viewer.cli.build_parser`).
-
-Kept apart from ``cli.py`` so that file stays short; the helpers (``UserError``, the
-model loader, the progress bar) are ``cli.py``'s own, imported when a command runs.
-"""
+"""The ``eval`` and ``train`` commands (registered by :func:`liif_viewer.cli.build_parser`)."""
 
 from __future__ import annotations
 
@@ -13,15 +9,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ._common import add_model_options
+
 if TYPE_CHECKING:
-    from .train.distributed import DistContext
+    from ..learn.distributed import DistContext
 
 __all__ = ["add_parsers", "cmd_eval", "cmd_train", "parse_scales"]
 
 
 def parse_scales(text: str) -> list[int]:
     """``"2,3,4"`` → [2, 3, 4] (whole scales ≥ 1, as the paper's protocols shave whole pixels)."""
-    from .cli import UserError
+    from ._common import UserError
 
     try:
         scales = [int(part) for part in text.split(",") if part.strip()]
@@ -43,10 +41,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     import torch
 
-    from ._cli_charts import check_plots, eval_chart, write_plots
-    from .cli import UserError, _load_model, _progress_bar, _say
-    from .render.eval_data import EvalDataError, find_sets
-    from .render.evaluate import Skipped, count_jobs, iter_eval, protocol_for
+    from ..learn.eval_data import EvalDataError, find_sets
+    from ..learn.evaluate import Skipped, count_jobs, iter_eval, protocol_for
+    from ._common import UserError, load_model, progress_bar, say
+    from .charts import check_plots, eval_chart, write_plots
 
     scales = parse_scales(args.scales)
     check_plots(args.plot)
@@ -58,14 +56,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     for bench in sets:
         if bench.skipped:
-            _say(f"{bench.name}: skipped {len(bench.skipped)} file(s): {', '.join(bench.skipped)}")
+            say(f"{bench.name}: skipped {len(bench.skipped)} file(s): {', '.join(bench.skipped)}")
     if args.threads:
         torch.set_num_threads(args.threads)
-    model, device = _load_model(args)
+    model, device = load_model(args)
     if device.type == "cuda":  # TF32 convolutions would move the features by ~1e-3: keep fp32 exact
         torch.backends.cudnn.allow_tf32 = False
         torch.backends.cuda.matmul.allow_tf32 = False
-    update, close = _progress_bar("eval", unit="image")
+    update, close = progress_bar("eval", unit="image")
     total, done, means, skipped = count_jobs(sets, scales), 0, [], []
     start = time.perf_counter()
     if not args.json:
@@ -87,10 +85,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     finally:
         close()
     for item in skipped:
-        _say(f"skipped {item.set}/{item.image} at x{item.scale}: {item.reason}")
+        say(f"skipped {item.set}/{item.image} at x{item.scale}: {item.reason}")
     if not means:
         raise UserError("no image could be evaluated (see the skipped files above)")
-    _say(f"evaluated {done - len(skipped)} image-scale pairs in {time.perf_counter() - start:.1f} s on {device}")
+    say(f"evaluated {done - len(skipped)} image-scale pairs in {time.perf_counter() - start:.1f} s on {device}")
     if args.plot:
         write_plots(eval_chart(means), args.plot)
     return 0
@@ -111,7 +109,7 @@ def _train_bar(total: int, initial: int) -> tuple[Callable[[int, float], None], 
 
 def _saved_train_config(path: Path) -> dict:
     """The ``train_config`` stored in a checkpoint this command wrote ({} when unreadable)."""
-    from .model.checkpoint import CheckpointError, read_checkpoint
+    from ..model.checkpoint import CheckpointError, read_checkpoint
 
     try:
         config = read_checkpoint(path).get("train_config")
@@ -125,8 +123,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     import contextlib
     import os
 
-    from .cli import UserError
-    from .train.distributed import DistributedError, from_env
+    from ..learn.distributed import DistributedError, from_env
+    from ._common import UserError
 
     try:
         ctx = from_env(args.device)
@@ -146,9 +144,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace, ctx: DistContext | None) -> int:
     import torch
 
-    from .cli import UserError, _say
-    from .model import CheckpointError, WeightsError, ensure_weights, models_dir, pick_device
-    from .train import FINETUNE_LR, PatchSampler, TrainConfig, TrainDataError, Trainer, load_images, start_state
+    from ..learn import FINETUNE_LR, PatchSampler, TrainConfig, TrainDataError, Trainer, load_images, start_state
+    from ..model import CheckpointError, WeightsError, ensure_weights, models_dir, pick_device
+    from ._common import UserError, say
 
     out = Path(args.out) if args.out else models_dir() / f"liif-{Path(args.data).resolve().name}.pth"
     if out.exists() and not args.resume:
@@ -166,13 +164,13 @@ def _train(args: argparse.Namespace, ctx: DistContext | None) -> int:
     except TrainDataError as exc:
         raise UserError(str(exc)) from None
     if data.skipped:
-        _say(f"skipped {len(data.skipped)} file(s): {', '.join(data.skipped)}")
+        say(f"skipped {len(data.skipped)} file(s): {', '.join(data.skipped)}")
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
         device = ctx.device if ctx else pick_device(args.device)
         resume = out if out.exists() else None
-        init = ensure_weights(say=_say) if args.init == "official" and resume is None else args.init
+        init = ensure_weights(say=say) if args.init == "official" and resume is None else args.init
         model, spec, optimizer_state, done = start_state(init, resume, seed=args.seed)
     except (CheckpointError, WeightsError, ValueError) as exc:
         raise UserError(str(exc)) from None
@@ -185,7 +183,7 @@ def _train(args: argparse.Namespace, ctx: DistContext | None) -> int:
     what = f"resuming {out} at epoch {done + 1}" if done else ("from scratch" if init == "scratch" else
                                                               f"fine-tuning {init}")
     where = f"{device} x {ctx.world_size} processes ({ctx.backend})" if ctx else str(device)
-    _say(f"training on {len(data.images)} image(s), {steps} steps/epoch of {config.batch_size} patches, {what}, "
+    say(f"training on {len(data.images)} image(s), {steps} steps/epoch of {config.batch_size} patches, {what}, "
          f"lr {config.lr:g}, on {where}")
     update, close = _train_bar(steps * config.epochs, steps * done)
     start = time.perf_counter()
@@ -204,7 +202,7 @@ def _train(args: argparse.Namespace, ctx: DistContext | None) -> int:
     return 0
 
 
-def add_parsers(sub: argparse._SubParsersAction, add_model_options: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register ``eval`` and ``train`` on the command parser ``sub``."""
     p = sub.add_parser("eval", help="PSNR of LIIF and bicubic on benchmark sets (the paper's protocols)")
     p.add_argument("--data", required=True, help="a set folder (HR images, optional LR_bicubic/X<s>/) or a folder "

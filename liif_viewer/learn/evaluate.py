@@ -20,11 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..files.image_io import ImageLoadError
 from ..model import LIIF
-from .engine import RenderEngine
+from ..render.engine import RenderEngine
+from ..render.viewport import Viewport
 from .eval_data import BenchmarkSet, bicubic_upsample, prepare_pair
-from .image_io import ImageLoadError
-from .viewport import Viewport
 
 __all__ = ["PROTOCOLS", "Y_COEFFS", "EvalRow", "Skipped", "psnr", "shave_px", "protocol_for", "upsample_liif",
            "iter_eval", "count_jobs"]

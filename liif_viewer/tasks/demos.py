@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .image_io import to_uint8
-from .viewport import Viewport
+from ..files.image_io import to_uint8
+from ..render.viewport import Viewport
 
 if TYPE_CHECKING:  # torch is imported only where an engine is made (the viewer's window starts without it)
-    from .engine import RenderEngine
+    from ..render.engine import RenderEngine
 
 __all__ = ["SweepSpec", "sweep_input", "sweep_resolutions", "sweep_frames", "flight_viewports", "flight_frames",
            "label_frame"]

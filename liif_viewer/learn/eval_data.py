@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from .image_io import load_image, to_uint8
+from ..files.image_io import load_image, to_uint8
 
 __all__ = ["BenchmarkSet", "EvalDataError", "Pair", "find_sets", "prepare_pair", "bicubic_upsample"]
 

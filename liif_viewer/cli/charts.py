@@ -197,7 +197,7 @@ def _save_svg(view: object, path: str) -> None:
 
 def check_plots(paths: Sequence[str] | None, formats: Sequence[str] = CHART_FORMATS) -> None:
     """Refuse a ``--plot`` file the chart cannot be written to (a UserError), before any work is done."""
-    from .cli import UserError
+    from ._common import UserError
 
     for path in paths or ():
         try:
@@ -208,11 +208,11 @@ def check_plots(paths: Sequence[str] | None, formats: Sequence[str] = CHART_FORM
 
 def write_plots(chart: object, paths: Sequence[str]) -> None:
     """Save ``chart`` to every ``--plot`` file, saying so on stderr."""
-    from .cli import UserError, _say
+    from ._common import UserError, say
 
     for path in paths:
         try:
             save_chart(chart, path)
         except (OSError, ValueError) as exc:
             raise UserError(f"cannot write the chart {path}: {exc}") from None
-        _say(f"wrote the chart {path}")
+        say(f"wrote the chart {path}")

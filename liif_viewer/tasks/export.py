@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from .image_io import LoadedImage, save_image, to_uint8
-from .lod import EXPORT
-from .viewport import Viewport
+from ..files.image_io import LoadedImage, save_image, to_uint8
+from ..render.lod import EXPORT
+from ..render.viewport import Viewport
 
 if TYPE_CHECKING:  # torch is imported only where an engine is made (the viewer's window starts without it)
-    from .engine import RenderEngine
+    from ..render.engine import RenderEngine
 
 __all__ = ["ExportRequest", "ExportJob", "METHODS", "parse_region", "export_metadata"]
 

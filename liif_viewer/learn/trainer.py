@@ -26,8 +26,8 @@ import torch.nn.functional as F
 from ..model import LIIF
 from ..model.checkpoint import CheckpointError, model_from_checkpoint, read_checkpoint
 from ..model.liif import INPUT_MEAN, INPUT_STD
-from .data import PatchSampler
 from .distributed import DistContext, global_mean, shard
+from .train_data import PatchSampler
 
 __all__ = ["TrainConfig", "TrainStep", "Trainer", "SCRATCH_SPEC", "lr_at", "save_checkpoint", "start_state",
            "adam_state_for", "FINETUNE_LR"]

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .engine import RenderEngine
-from .image_io import load_image, to_uint8
-from .lod import EXPORT, SCREEN, LodSettings
-from .viewport import Viewport
+from ..files.image_io import load_image, to_uint8
+from ..render.engine import RenderEngine
+from ..render.lod import EXPORT, SCREEN, LodSettings
+from ..render.viewport import Viewport
 
 __all__ = ["StressView", "ViewError", "ZOOMS", "ODD_ZOOMS", "MODES", "BOUND", "benchmark_photos", "shared_benchmarks",
            "centre_crops", "make_views", "measure_view", "pixels_over", "run_views", "summarise", "headline",

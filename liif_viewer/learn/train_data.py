@@ -16,8 +16,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..files.image_io import ImageLoadError, load_image, to_uint8
 from ..model import make_coord
-from ..render.image_io import ImageLoadError, load_image, to_uint8
 
 __all__ = ["TrainDataError", "TrainImages", "load_images", "PatchSampler", "SampleDraw"]
 

@@ -22,14 +22,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..files.image_io import load_image
 from ..locations import sample_image
 from ..model import LIIF, describe_device, grid_cell, grid_norm_yx
+from ..render.engine import RenderEngine
+from ..render.fast_query import FoldedDecoder
+from ..render.prefetch import prefetch_steps
+from ..render.viewport import Viewport
 from . import lod_stress
-from .engine import RenderEngine
-from .fast_query import FoldedDecoder
-from .image_io import load_image
-from .prefetch import prefetch_steps
-from .viewport import Viewport
 
 __all__ = ["run_bench", "SAMPLE", "psnr_db"]
 
@@ -261,7 +261,7 @@ def _big_photo(repeats: int) -> dict[str, float]:
         path = Path(tmp) / "big.png"
         with Image.open(SAMPLE) as img:
             img.convert("RGB").resize((4000, 3000), Image.Resampling.BICUBIC).save(path, compress_level=1)
-        code = ("from liif_viewer.render.bench import _big_photo_probe; import json; "
+        code = ("from liif_viewer.tasks.bench import _big_photo_probe; import json; "
                 "print(json.dumps(_big_photo_probe()))")
         proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
                               cwd=Path(__file__).resolve().parents[2])

@@ -2,7 +2,7 @@
 
 Public API::
 
-    from liif_viewer.train import TrainConfig, Trainer, PatchSampler, load_images, start_state
+    from liif_viewer.learn import TrainConfig, Trainer, PatchSampler, load_images, start_state
     data = load_images("photos/", min_side=48)
     model, spec, opt_state, done = start_state("scratch")   # or a checkpoint path to fine-tune
     trainer = Trainer(model, spec, PatchSampler(data.images), TrainConfig(epochs=10), out="models/mine.pth")
@@ -11,7 +11,7 @@ Public API::
 
 from __future__ import annotations
 
-from .data import PatchSampler, TrainDataError, TrainImages, load_images
+from .train_data import PatchSampler, TrainDataError, TrainImages, load_images
 from .trainer import (
     FINETUNE_LR,
     SCRATCH_SPEC,
