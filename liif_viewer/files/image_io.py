@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .atomic import atomic_write
+
 __all__ = ["LoadedImage", "ImageLoadError", "ImageSaveError", "load_image", "save_image", "to_uint8", "ALPHA_FORMATS",
            "check_writable", "write_error_reason"]
 
@@ -227,12 +229,6 @@ def check_writable(path: str | os.PathLike[str], suffixes: tuple[str, ...] = tup
     return ""
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def save_image(
     path: str | os.PathLike[str],
     rgb8: np.ndarray,
@@ -262,16 +258,13 @@ def save_image(
     if not folder.is_dir():
         raise ImageSaveError(f"cannot write {path}: folder {folder} does not exist")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix + ".part", dir=folder)
+        writing = atomic_write(path)
     except OSError as exc:
         raise ImageSaveError(f"cannot write to {folder}: {write_error_reason(exc)}") from None
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with writing as part, open(part, "wb") as fh:
             img.save(fh, format=fmt, **_encoder_options(fmt, quality, icc_profile, exif, text))
-        os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp_name, path)
     except Exception as exc:
-        Path(tmp_name).unlink(missing_ok=True)
         reason = write_error_reason(exc) if isinstance(exc, OSError) else str(exc)
         raise ImageSaveError(f"could not write {path}: {reason}") from None
     return path

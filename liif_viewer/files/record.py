@@ -7,12 +7,13 @@ complete, so a cancelled or failed recording leaves nothing behind.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from .atomic import atomic_write
 
 __all__ = ["FORMATS", "RecordError", "write_animation"]
 
@@ -78,21 +79,13 @@ def write_animation(path: str | os.PathLike[str], frames: Iterable[np.ndarray], 
         raise RecordError(f"{path.name}: unknown animation format; use .gif, .png (APNG) or .mp4")
     if not path.parent.is_dir():
         raise RecordError(f"cannot write {path}: folder {path.parent} does not exist")
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
+    writing = atomic_write(path)  # a cancel (Ctrl+C, closed generator) leaves nothing behind, as a failure
     try:
-        count = _write_mp4(tmp, frames, fps, progress) if fmt == "MP4" else _write_pillow(tmp, frames, fps, fmt,
-                                                                                           progress)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        with writing as tmp:
+            count = _write_mp4(tmp, frames, fps, progress) if fmt == "MP4" else _write_pillow(tmp, frames, fps, fmt,
+                                                                                               progress)
     except RecordError:
-        tmp.unlink(missing_ok=True)
         raise
     except Exception as exc:
-        tmp.unlink(missing_ok=True)
         raise RecordError(f"could not write {path}: {exc}") from None
-    except BaseException:  # cancelled (Ctrl+C, closed generator): leave nothing behind
-        tmp.unlink(missing_ok=True)
-        raise
     return count

@@ -12,8 +12,6 @@ only its share of each global batch, so the run takes the same steps as one proc
 from __future__ import annotations
 
 import copy
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..files.atomic import atomic_write
 from ..model import LIIF
 from ..model.checkpoint import CheckpointError, model_from_checkpoint, read_checkpoint
 from ..model.liif import INPUT_MEAN, INPUT_STD
@@ -90,14 +89,8 @@ def save_checkpoint(path: Path, model: LIIF, spec_args: dict[str, Any], optimize
         "epoch": epoch,
         "train_config": asdict(config),
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".pth.part", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(data, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as part:
+        torch.save(data, part)
     return path
 
 

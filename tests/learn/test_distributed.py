@@ -18,7 +18,7 @@ from liif_viewer.learn import PatchSampler, Trainer, load_images, start_state
 from liif_viewer.learn.distributed import from_env, shard
 from liif_viewer.model.checkpoint import read_checkpoint
 from tests.conftest import ROOT
-from tests.train.test_train import TINY_CONFIG, TINY_SPEC, photos  # noqa: F401  (fixture)
+from tests.learn.test_train import TINY_CONFIG, TINY_SPEC, photos  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.skipif(not torch.distributed.is_available(), reason="this torch has no torch.distributed")
 
@@ -30,7 +30,7 @@ def _torchrun(*args: str, timeout_s: float = 600) -> subprocess.CompletedProcess
 
 
 def test_two_ranks_stay_identical_and_match_one_process(photos, tmp_path):  # noqa: F811
-    proc = _torchrun("tests/train/ddp_worker.py", str(photos), str(tmp_path))
+    proc = _torchrun("tests/learn/ddp_worker.py", str(photos), str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
     ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
     weights = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in (0, 1)]

@@ -9,6 +9,7 @@ from PIL import Image
 from liif_viewer.cli import main
 from liif_viewer.model import load_model
 from liif_viewer.model.checkpoint import read_checkpoint
+from tests._threads import one_thread  # noqa: F401  (autouse fixture: one torch thread per test)
 
 
 @pytest.fixture()

@@ -15,7 +15,7 @@ import torch
 
 from liif_viewer.learn import PatchSampler, Trainer, load_images, start_state
 from liif_viewer.learn.distributed import from_env
-from tests.train.test_train import TINY_CONFIG, TINY_SPEC
+from tests.learn.test_train import TINY_CONFIG, TINY_SPEC
 
 
 def main() -> None:

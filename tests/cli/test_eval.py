@@ -10,6 +10,7 @@ from PIL import Image
 
 from liif_viewer.cli import main
 from liif_viewer.files.image_io import to_uint8
+from tests._threads import one_thread  # noqa: F401  (autouse fixture: one torch thread per test)
 
 
 @pytest.fixture(scope="module")
