@@ -22,6 +22,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from ..model.coords import lattice_coord, lattice_size
 from .fast_query import FoldedDecoder
 from .features import FeatureStore
 from .liif_tiles import code_box
@@ -38,11 +39,11 @@ def view_axis_coords(origin: int, first: int, count: int, scale: float, size: in
                      device: torch.device) -> tuple[torch.Tensor, float, float]:
     """LIIF coordinates (count,) float32 of lattice pixels ``origin + first + i`` along an axis of ``size`` px.
 
-    Made on ``device``; the same values the tiled renderer computes for those pixels. Also the
+    Made on ``device``; the same values the tiled renderer computes for those pixels (the official
+    ``make_coord`` arithmetic on the virtual output grid, :func:`~liif_viewer.model.coords.lattice_coord`). Also the
     first and last pixel centres in image px (float64), for choosing codes.
     """
-    centre = (origin + first + torch.arange(count, device=device, dtype=torch.float64) + 0.5) / scale
-    norm = (centre / size * 2.0 - 1.0).float()
+    norm = lattice_coord(origin + first, count, lattice_size(size, scale), device=device)
     return norm, (origin + first + 0.5) / scale, (origin + first + count - 0.5) / scale
 
 
@@ -63,7 +64,7 @@ def render_view(vp: Viewport, store: FeatureStore, decoder: FoldedDecoder,
     if c0 >= c1 or r0 >= r1:
         return out
     nx, x_first, x_last = view_axis_coords(ox, c0, c1 - c0, vp.sx, w, device)
-    cell = torch.tensor([[2.0 / (h * vp.sy), 2.0 / (w * vp.sx)]], device=device)
+    cell = torch.tensor([[2.0 / lattice_size(h, vp.sy), 2.0 / lattice_size(w, vp.sx)]], device=device)
     code_cols = math.floor(x_last + 0.5) - math.floor(x_first - 0.5) + 3
     band = max(1, int((max_codes / code_cols - 3) * vp.sy))  # screen rows per pass: codes within max_codes
     for top in range(r0, r1, band):
