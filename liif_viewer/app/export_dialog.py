@@ -109,7 +109,8 @@ def _export_work(source: ExportSource, request: ExportRequest, path: Path, quali
             except (ImageLoadError, OSError):
                 pass
         try:
-            out = job.save(path, loaded, getattr(source.model, "checkpoint_sha256", ""), quality=quality)
+            sha256 = source.model.checkpoint_sha256 if source.model is not None else ""
+            out = job.save(path, loaded, sha256, quality=quality)
         except ImageSaveError as exc:
             raise UserFacingError(str(exc)) from None
         return out, time.perf_counter() - start

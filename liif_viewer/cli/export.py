@@ -60,7 +60,7 @@ def _render_export(args: argparse.Namespace, image: LoadedImage, request: Export
 
         raise BatchStopped
     try:
-        out = job.save(output, image, getattr(model, "checkpoint_sha256", ""), quality=args.quality)
+        out = job.save(output, image, model.checkpoint_sha256 if model is not None else "", quality=args.quality)
     except ImageSaveError as exc:
         raise UserError(str(exc)) from None
     return out, time.perf_counter() - start, label
