@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .files.atomic import atomic_write
 from .locations import APP_NAME, ICON_SIZES, icon_file
 
 __all__ = ["DESKTOP_FILE", "MIME_TYPES", "data_home", "launcher", "desktop_entry", "install", "uninstall",
@@ -82,9 +83,8 @@ def installed_paths(home: Path | None = None) -> list[Path]:
 
 def _write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(f".{path.name}.part")
-    part.write_bytes(data)
-    os.replace(part, path)
+    with atomic_write(path) as part:
+        part.write_bytes(data)
 
 
 def _refresh_caches(home: Path) -> None:

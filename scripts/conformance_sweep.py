@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from liif_viewer.files.image_io import load_image, to_uint8  # noqa: E402
 from liif_viewer.model import LIIF, load_model  # noqa: E402
 from liif_viewer.render.engine import RenderEngine  # noqa: E402
-from liif_viewer.render.image_io import load_image, to_uint8  # noqa: E402
 from liif_viewer.render.viewport import Viewport  # noqa: E402
 from tests.conformance.official import Official, find_wheel, load_official  # noqa: E402
 

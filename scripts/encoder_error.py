@@ -31,14 +31,14 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from liif_viewer.files.image_io import load_image, to_uint8  # noqa: E402
 from liif_viewer.model import LIIF, load_model  # noqa: E402
 from liif_viewer.model.fused_encoder import FusedEncoder  # noqa: E402
 from liif_viewer.model.liif import INPUT_MEAN, INPUT_STD  # noqa: E402
 from liif_viewer.render import engine as engine_module  # noqa: E402
-from liif_viewer.render.bench import SAMPLE, psnr_db  # noqa: E402
 from liif_viewer.render.engine import RenderEngine  # noqa: E402
-from liif_viewer.render.image_io import load_image, to_uint8  # noqa: E402
 from liif_viewer.render.viewport import Viewport  # noqa: E402
+from liif_viewer.tasks.bench import SAMPLE, psnr_db  # noqa: E402
 
 SHIPPED_MAX_ZOOM = engine_module.FAST_ENCODER_MAX_ZOOM
 # ../shared beside the checkout (or beside the folder of worktrees)

@@ -139,8 +139,8 @@ def difference(app: QApplication, out: Path) -> None:
 
 def eval_chart(out: Path) -> None:
     """eval-chart.png from the saved JSON lines of the README's eval command."""
-    from liif_viewer._cli_charts import eval_chart as chart
-    from liif_viewer._cli_charts import save_chart
+    from liif_viewer.cli.charts import eval_chart as chart
+    from liif_viewer.cli.charts import save_chart
 
     rows = [json.loads(line) for line in EVAL_JSONL.read_text().splitlines() if line.strip()]
     save_chart(chart([row for row in rows if row["image"] == "mean"]), str(out / "eval-chart.png"))

@@ -29,13 +29,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from liif_viewer.render import lod_stress as stress  # noqa: E402
+from liif_viewer.files.image_io import load_image, to_uint8  # noqa: E402
 from liif_viewer.render.engine import RenderEngine  # noqa: E402
-from liif_viewer.render.image_io import load_image, to_uint8  # noqa: E402
 from liif_viewer.render.liif_tiles import TileJob, tile_inside  # noqa: E402
 from liif_viewer.render.lod import LodSettings, drive  # noqa: E402
 from liif_viewer.render.lod_checks import steep  # noqa: E402
-from liif_viewer.render.lod_stress import MODES, StressView, ViewError  # noqa: E402
+from liif_viewer.tasks import lod_stress as stress  # noqa: E402
+from liif_viewer.tasks.lod_stress import MODES, StressView, ViewError  # noqa: E402
 
 
 def _table(errors: list[ViewError]) -> str:

@@ -46,9 +46,9 @@ def main() -> int:
     if missing:
         parser.error(f"not a folder: {', '.join(missing)}")
 
+    from liif_viewer.files.image_io import load_image
     from liif_viewer.model import load_model
     from liif_viewer.render.engine import RenderEngine
-    from liif_viewer.render.image_io import load_image
     from liif_viewer.render.resample import render_classic, to_display_uint8
     from liif_viewer.render.viewport import Viewport
 

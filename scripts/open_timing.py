@@ -43,8 +43,8 @@ def main() -> int:
     app = QApplication([])  # noqa: F841
     from liif_viewer.app import ViewerWindow
     from liif_viewer.app.messages import BACKGROUND
-    from liif_viewer.render.bench import SAMPLE
     from liif_viewer.render.resample import render_classic, to_display_uint8
+    from liif_viewer.tasks.bench import SAMPLE
 
     def wait(condition: Callable[[], bool], timeout_s: float = 600) -> None:
         end = time.perf_counter() + timeout_s

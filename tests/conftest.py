@@ -37,7 +37,7 @@ def reference_cases() -> dict[str, dict[str, np.ndarray]]:
 @pytest.fixture(scope="session")
 def sample_rgb() -> np.ndarray:
     """The bundled sample photo as float RGB (512, 512, 3)."""
-    from liif_viewer.render.image_io import load_image
+    from liif_viewer.files.image_io import load_image
 
     return load_image(SAMPLE).rgb
 

@@ -44,7 +44,7 @@ def test_wheel_holds_the_data_the_program_reads(wheel):
     needed += [f"{data}resources/icons/liif-viewer-{n}.png" for n in locations.ICON_SIZES]
     assert not [n for n in needed if n not in names]
     assert not [n for n in names if n.endswith(".pth")]  # weights are fetched, never packaged
-    assert "liif_viewer/cli.py" in names and "liif_viewer/model/weights.py" in names
+    assert "liif_viewer/cli/__init__.py" in names and "liif_viewer/model/weights.py" in names
     assert wheel.read(data + "models/manifest.toml") == (ROOT / "models" / "manifest.toml").read_bytes()
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "liif-viewer = liif_viewer.cli:main" in wheel.read(entry_points).decode()

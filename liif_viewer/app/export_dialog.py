@@ -1,6 +1,6 @@
 """File → Export View… (Ctrl+E): a region of the image at any size, rendered in the background.
 
-The dialog is thin over :mod:`liif_viewer.render.export`: it builds an ``ExportRequest`` and runs
+The dialog is thin over :mod:`liif_viewer.tasks.export`: it builds an ``ExportRequest`` and runs
 an ``ExportJob`` on its own ``RenderEngine`` (sharing the viewer's model; inference only) in a
 ``BackgroundJob``, so the panes keep rendering. Cancel stops at the next tile; the file is written
 atomically only when every tile is done, so a cancel or a failure leaves nothing behind.
@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..render.export import ExportJob, ExportRequest
-from ..render.image_io import check_writable
+from ..files.image_io import check_writable
+from ..tasks.export import ExportJob, ExportRequest
 from .export_form import ExportForm, Region
 from .job_panel import JobPanel, ask_overwrite, ask_yes_no
 from .jobs import BackgroundJob, JobCancelled, UserFacingError
@@ -91,8 +91,8 @@ def check_output_path(path: Path) -> str:
 
 def _export_work(source: ExportSource, request: ExportRequest, path: Path, quality: int):  # noqa: ANN202
     def work(cancel: Callable[[], bool], report: Callable[[int, int], None]) -> tuple[Path, float]:
+        from ..files.image_io import ImageLoadError, ImageSaveError, LoadedImage, load_image
         from ..render.engine import RenderEngine
-        from ..render.image_io import ImageLoadError, ImageSaveError, LoadedImage, load_image
 
         start = time.perf_counter()
         engine = RenderEngine(source.model, source.device)
@@ -109,7 +109,8 @@ def _export_work(source: ExportSource, request: ExportRequest, path: Path, quali
             except (ImageLoadError, OSError):
                 pass
         try:
-            out = job.save(path, loaded, getattr(source.model, "checkpoint_sha256", ""), quality=quality)
+            sha256 = source.model.checkpoint_sha256 if source.model is not None else ""
+            out = job.save(path, loaded, sha256, quality=quality)
         except ImageSaveError as exc:
             raise UserFacingError(str(exc)) from None
         return out, time.perf_counter() - start

@@ -1,7 +1,7 @@
 """Record… for both demos: final-quality frames written to GIF, APNG or MP4 in the background.
 
-The frames come from :mod:`liif_viewer.render.demos` on an engine of the job's own (sharing the
-model), and go through :func:`liif_viewer.render.record.write_animation`, which writes a
+The frames come from :mod:`liif_viewer.tasks.demos` on an engine of the job's own (sharing the
+model), and go through :func:`liif_viewer.files.record.write_animation`, which writes a
 temporary file and renames it when complete: a cancel or a failure leaves nothing behind.
 """
 
@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..render.image_io import check_writable
-from ..render.record import FORMATS, RecordError, write_animation
+from ..files.image_io import check_writable
+from ..files.record import FORMATS, RecordError, write_animation
 from .job_panel import JobPanel, ask_overwrite
 from .jobs import BackgroundJob, JobCancelled, UserFacingError
 from .settings import read_str

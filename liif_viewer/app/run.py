@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 from .. import __version__
+from ..files.atomic import atomic_write
 from ..locations import APP_NAME, ICON_SIZES, DataFileError, icon_file
 from .pane_area import LAYOUTS
 from .settings import APPLICATION, ORGANIZATION
@@ -162,11 +163,13 @@ def _screenshot(app: QApplication, window: ViewerWindow, out: Path, timeout_s: f
         if outcome or not window.controller.is_settled():
             return  # something changed; the next ``settled`` tries again
         out.parent.mkdir(parents=True, exist_ok=True)
-        part = out.with_name(f".{out.name}.part{out.suffix}")
-        if not window.grab().save(str(part)):
+        try:
+            with atomic_write(out) as part:
+                if not window.grab().save(str(part)):
+                    raise OSError(f"could not write {out}")
+        except OSError:
             finish(f"could not write {out}")
             return
-        os.replace(part, out)
         finish(None)
 
     window.settled.connect(lambda: QTimer.singleShot(_SETTLE_CHECK_MS, grab_if_still_settled))

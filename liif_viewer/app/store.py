@@ -84,7 +84,8 @@ class RenderStore(QObject):
             self.changed.emit("liif")
 
     def top(self, source: str) -> PaneImage | None:
-        """The newest render of ``source``."""
+        """The newest render of ``source`` (not the top layer: a LIIF partial render lies under the last final
+        render of the same zoom, so for LIIF it is the first, bottom layer)."""
         layers = self._layers[source]
         if not layers:
             return None

@@ -1,6 +1,6 @@
 """Demo → Resolution Sweep: a small input rendered by LIIF at every resolution, played as a movie.
 
-Frames come from :func:`liif_viewer.render.demos.sweep_frames` on an engine of their own in a
+Frames come from :func:`liif_viewer.tasks.demos.sweep_frames` on an engine of their own in a
 ``BackgroundJob``; the window plays what is ready (waiting at the newest frame while more
 arrive), and a labelled slider scrubs. It plays from the first frame on. F11 shows it full screen
 without controls; Space plays or pauses; Esc leaves full screen. It opens on the screen of the
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledSlider
 
-from ..render.demos import SweepSpec, sweep_frames, sweep_input, sweep_resolutions
+from ..tasks.demos import SweepSpec, sweep_frames, sweep_input, sweep_resolutions
 from .jobs import BackgroundJob
 from .recording import RecordDialog
 

@@ -1,7 +1,9 @@
 """The window's Export and Demo commands: export dialog, resolution sweep, zoom flight, presentation, recording.
 
 ``WindowTools`` hangs off the window as ``window.tools``; the command table names its methods
-(``tools.export_view``…). Long work runs in ``BackgroundJob``s on engines of their own that share
+(``tools.export_view``…). It is given what it uses (the view state, the controller, the panes, the
+status bar, the settings) and the window only as the parent of its dialogs and for presentation mode.
+Long work runs in ``BackgroundJob``s on engines of their own that share
 the viewer's model, so the panes keep rendering meanwhile.
 """
 
@@ -15,7 +17,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QWidget
 
-from ..render.demos import flight_frames, flight_viewports
+from ..tasks.demos import flight_frames, flight_viewports
 from .export_dialog import ExportDialog, ExportSource
 from .export_form import view_region
 from .flight import ZoomFlight
@@ -24,7 +26,13 @@ from .recording import RecordDialog
 from .sweep_window import SweepWindow, view_square
 
 if TYPE_CHECKING:
-    from .window import ViewerWindow
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QMainWindow
+
+    from .controller import RenderController
+    from .pane_area import PaneArea
+    from .status import StatusPanel
+    from .view_state import ViewState
 
 __all__ = ["WindowTools", "PRESENTATION_LABEL_SCALE"]
 
@@ -33,13 +41,16 @@ PICK_PROMPT = "click the point to fly to (Esc cancels)"
 
 
 class WindowTools(QObject):
-    """Export, sweep, flight and presentation for one ``ViewerWindow``."""
+    """Export, sweep, flight and presentation for one viewer window."""
 
-    def __init__(self, window: ViewerWindow) -> None:
+    def __init__(self, window: QMainWindow, state: ViewState, controller: RenderController, area: PaneArea,
+                 status: StatusPanel, settings: QSettings, leave_full_screen: Callable[[], None]) -> None:
         super().__init__(window)
-        self.window = window
-        self.flight = ZoomFlight(window.state, window.controller, self)
-        self.flight.settings = read_flight_settings(window.settings)
+        self.window = window  # the dialogs' parent; full screen and its menu and status bars (presentation)
+        self.state, self.controller, self.area, self.status, self.settings = state, controller, area, status, settings
+        self._leave_full_screen = leave_full_screen
+        self.flight = ZoomFlight(state, controller, self)
+        self.flight.settings = read_flight_settings(settings)
         self.export_dialog: ExportDialog | None = None
         self.sweep_window: SweepWindow | None = None
         self.flight_dialog: FlightDialog | None = None
@@ -49,28 +60,28 @@ class WindowTools(QObject):
         self._picking = False
         self._hover: tuple[float, float] | None = None
         self._was_full_screen = False
-        window.area.clicked.connect(self._on_click)
-        window.area.hovered.connect(lambda _pane, xy: setattr(self, "_hover", xy))
+        area.clicked.connect(self._on_click)
+        area.hovered.connect(lambda _pane, xy: setattr(self, "_hover", xy))
         window.installEventFilter(self)
 
     def _say(self, text: str, ms: int = 5000) -> None:
-        self.window.status.message(text, ms)
+        self.status.message(text, ms)
 
     def _model(self) -> tuple[object | None, object]:
-        engine = self.window.controller.liif.engine
+        engine = self.controller.liif.engine
         return (engine.model, engine.device) if engine is not None else (None, "cpu")
 
     def _image_name(self) -> str:
-        doc = self.window.controller.doc
+        doc = self.controller.doc
         return Path(doc.path).stem if doc is not None and doc.path else "image"
 
     # --- export -------------------------------------------------------------------------------------
     def export_source(self) -> ExportSource | None:
         """What an export starts from: the image, the LIIF pane's view and the model (None: no image)."""
-        doc = self.window.controller.doc
+        doc = self.controller.doc
         if doc is None:
             return None
-        vp = self.window.state.viewport
+        vp = self.state.viewport
         region = view_region(vp, doc.size)
         view_size = (max(1, round(region[2] * vp.scale)), max(1, round(region[3] * vp.scale)))
         model, device = self._model()
@@ -89,14 +100,14 @@ class WindowTools(QObject):
         if self.export_dialog is not None:
             self.export_dialog.close()
             self.export_dialog.deleteLater()
-        self.export_dialog = ExportDialog(source, self.window.settings, self.window)
+        self.export_dialog = ExportDialog(source, self.settings, self.window)
         self.export_dialog.show()
         return self.export_dialog
 
     # --- resolution sweep ---------------------------------------------------------------------------
     def open_sweep(self) -> SweepWindow | None:
         """Demo → Resolution Sweep…: a window that renders and plays the sweep of the current image."""
-        doc = self.window.controller.doc
+        doc = self.controller.doc
         model, device = self._model()
         if doc is None or model is None:
             self._say("open an image first" if doc is None else "the sweep needs LIIF, and the model is not ready")
@@ -104,8 +115,8 @@ class WindowTools(QObject):
         if self.sweep_window is not None:
             self.sweep_window.close()
             self.sweep_window.deleteLater()
-        crop = view_square(view_region(self.window.state.viewport, doc.size), doc.size)
-        self.sweep_window = SweepWindow(doc.rgb, model, device, self.window.settings, crop, self._image_name(),
+        crop = view_square(view_region(self.state.viewport, doc.size), doc.size)
+        self.sweep_window = SweepWindow(doc.rgb, model, device, self.settings, crop, self._image_name(),
                                         self.window)
         self.sweep_window.show()
         self.sweep_window.render()
@@ -116,11 +127,11 @@ class WindowTools(QObject):
         """The last chosen point, else the point under the cursor, else the view's centre (image px)."""
         if self.target_xy is not None:
             return self.target_xy
-        for pane in self.window.area.visible_panes():
+        for pane in self.area.visible_panes():
             local = pane.mapFromGlobal(QCursor.pos())
             if pane.rect().contains(local):
-                return self.window.state.image_under(pane.to_device(local.toPointF()))
-        return self.window.state.center_x, self.window.state.center_y
+                return self.state.image_under(pane.to_device(local.toPointF()))
+        return self.state.center_x, self.state.center_y
 
     def fly(self, target_xy: tuple[float, float] | None = None) -> bool:
         """Fly from fit to the chosen zoom about ``target_xy`` (default: ``default_target``)."""
@@ -146,11 +157,11 @@ class WindowTools(QObject):
     def pick_flight_target(self) -> None:
         """Z: the next click on the image starts a flight about that point."""
         self._picking = True
-        self.window.area.setCursor(Qt.CursorShape.CrossCursor)
+        self.area.setCursor(Qt.CursorShape.CrossCursor)
         self._say(PICK_PROMPT, 10_000)
 
     def _on_click(self, _pane: QWidget, screen_xy: tuple[float, float]) -> None:
-        image_xy = self.window.state.image_under(screen_xy)
+        image_xy = self.state.image_under(screen_xy)
         if self.flight_dialog is not None and self.flight_dialog.isVisible():
             self.flight_dialog.set_target(image_xy)
             self.target_xy = image_xy
@@ -160,14 +171,14 @@ class WindowTools(QObject):
 
     def _stop_picking(self) -> None:
         self._picking = False
-        self.window.area.unsetCursor()
-        if self.window.status.bar.currentMessage() == PICK_PROMPT:  # answered or cancelled: the prompt goes
-            self.window.status.bar.clearMessage()
+        self.area.unsetCursor()
+        if self.status.bar.currentMessage() == PICK_PROMPT:  # answered or cancelled: the prompt goes
+            self.status.bar.clearMessage()
 
     def flight_settings(self) -> FlightDialog:
         """Demo → Zoom Flight…: target, zoom, length, frame rate; Fly and Record…."""
         if self.flight_dialog is None:
-            size = self.window.controller.doc.size if self.window.controller.doc is not None else (1, 1)
+            size = self.controller.doc.size if self.controller.doc is not None else (1, 1)
             self.flight_dialog = FlightDialog(self.flight.settings, self.default_target(), size, self.window)
             self.flight_dialog.fly_requested.connect(lambda: self.fly())
             self.flight_dialog.record_requested.connect(self.record_flight)
@@ -178,13 +189,13 @@ class WindowTools(QObject):
 
     def _forget_flight_dialog(self) -> None:
         if self.flight_dialog is not None:
-            write_flight_settings(self.window.settings, self.flight_dialog.settings())
+            write_flight_settings(self.settings, self.flight_dialog.settings())
             self.flight_dialog.deleteLater()
             self.flight_dialog = None
 
     def record_flight(self) -> RecordDialog | None:
         """Record… the flight (final LIIF renders, Pixels | Bilinear | LIIF) to GIF, APNG or MP4."""
-        doc = self.window.controller.doc
+        doc = self.controller.doc
         model, device = self._model()
         if doc is None or model is None:
             self._say("open an image first" if doc is None else "recording needs LIIF, and the model is not ready")
@@ -193,7 +204,7 @@ class WindowTools(QObject):
             self.flight.settings = self.flight_dialog.settings()
             self.target_xy = self.flight_dialog.target()
         flight, target = self.flight.settings, self.default_target()
-        rgb, size, precision = doc.rgb, doc.size, self.window.controller.precision
+        rgb, size, precision = doc.rgb, doc.size, self.controller.precision
 
         def frames(cancel: Callable[[], bool]):  # noqa: ANN202
             from ..render.engine import RenderEngine
@@ -204,7 +215,7 @@ class WindowTools(QObject):
             return flight_frames(engine, viewports, precision, cancel), flight.frames
 
         self.record_dialog = RecordDialog("Record zoom flight", f"{self._image_name()}-flight", frames, flight.fps,
-                                          self.window.settings, self.window)
+                                          self.settings, self.window)
         self.record_dialog.show()
         return self.record_dialog
 
@@ -218,7 +229,7 @@ class WindowTools(QObject):
         self._was_full_screen = self.window.isFullScreen()
         self.window.menuBar().hide()
         self.window.statusBar().hide()
-        self.window.area.set_label_scale(PRESENTATION_LABEL_SCALE)
+        self.area.set_label_scale(PRESENTATION_LABEL_SCALE)
         self.window.showFullScreen()
 
     def leave(self) -> None:
@@ -231,10 +242,10 @@ class WindowTools(QObject):
             self.flight.stop()
             self.window.menuBar().show()
             self.window.statusBar().show()
-            self.window.area.set_label_scale(1.0)
+            self.area.set_label_scale(1.0)
             if self._was_full_screen:
                 return
-        self.window.leave_full_screen()
+        self._leave_full_screen()
 
     # --- closing ------------------------------------------------------------------------------------
     def shutdown(self) -> None:

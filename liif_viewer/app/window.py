@@ -56,7 +56,8 @@ class ViewerWindow(QMainWindow):
         self._shortcuts: ShortcutsDialog | None = None
         self._closed = False
         self.recent_menu = None
-        self.tools = WindowTools(self)  # Export and Demo commands
+        self.tools = WindowTools(self, self.state, self.controller, self.area, self.status, self.settings,
+                                 self.leave_full_screen)  # Export and Demo commands
         self.inspect = InspectTools(self)  # line profile, histogram, navigator
         self.commands = build_menus(self)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)

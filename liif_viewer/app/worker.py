@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
+from ..files.image_io import ImageLoadError, load_image
 from ..render.alpha import alpha_for_view, over_checkerboard
 from ..render.cancel import CancelToken
-from ..render.image_io import ImageLoadError, load_image
 from ..render.memory import Trimmer
 from ..render.resample import inside_span, render_classic, standin_method, to_display_uint8
 from ..render.viewport import Viewport

@@ -57,7 +57,7 @@ def load_model(
 ) -> LIIF:
     """The LIIF model from ``path``, or the official checkpoint (fetched if missing), in eval mode.
 
-    The returned module has ``checkpoint_sha256`` and ``checkpoint_path`` attributes.
+    Its ``checkpoint_path`` and ``checkpoint_sha256`` say which file it came from.
     """
     if path is None:
         path = ensure_weights(DEFAULT_MODEL, say=say) if say else ensure_weights(DEFAULT_MODEL)

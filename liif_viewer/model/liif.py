@@ -34,6 +34,11 @@ _AREA_EPS = 1e-9
 class LIIF(nn.Module):
     """Encoder + decoding MLP. Stateless: features are returned, never stored on the module."""
 
+    #: The checkpoint file it was loaded from and its sha256 (set by :func:`liif_viewer.model.load_model`;
+    #: empty for a model built in memory).
+    checkpoint_path: str = ""
+    checkpoint_sha256: str = ""
+
     def __init__(
         self,
         encoder: nn.Module,

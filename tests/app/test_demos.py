@@ -10,7 +10,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from liif_viewer.app.flight import FlightSettings
 from liif_viewer.app.tools import PICK_PROMPT
-from liif_viewer.render.demos import SweepSpec, sweep_frames, sweep_input
+from liif_viewer.tasks.demos import SweepSpec, sweep_frames, sweep_input
 from tests.app.conftest import open_and_settle, wait_settled
 
 

@@ -89,7 +89,7 @@ def test_quality_is_offered_for_lossy_formats_only(dialog, tmp_path):
 
 def test_exports_the_same_pixels_as_the_headless_job(qtbot, dialog, model, tmp_path):
     from liif_viewer.render.engine import RenderEngine
-    from liif_viewer.render.export import ExportJob, ExportRequest
+    from liif_viewer.tasks.export import ExportJob, ExportRequest
 
     dialog.form.region_whole.setChecked(True)
     dialog.form.set_scale(1.5)
@@ -181,7 +181,7 @@ def test_a_folder_that_takes_no_files_is_refused_before_rendering_and_not_rememb
 def test_a_full_disk_gives_a_message_and_no_partial_file(qtbot, dialog, tmp_path, monkeypatch):
     tmp_path = tmp_path / "out"
     tmp_path.mkdir()
-    import liif_viewer.render.image_io as image_io
+    import liif_viewer.files.image_io as image_io
 
     def full_disk(src, dst):
         raise OSError(errno.ENOSPC, "No space left on device")

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from liif_viewer.app.messages import BACKGROUND
-from liif_viewer.render.image_io import to_uint8
+from liif_viewer.files.image_io import to_uint8
 from liif_viewer.render.resample import render_classic, to_display_uint8
 from tests.app.conftest import wait_settled
 from tests.conftest import saturated_rgb

@@ -14,7 +14,7 @@ import sys
 import pytest
 from PIL import Image
 
-from liif_viewer.render.image_io import to_uint8
+from liif_viewer.files.image_io import to_uint8
 from tests.conftest import ROOT, SAMPLE, saturated_rgb
 
 #: RSS may grow this much from the end of the ten warm-up events to the end of the walk (every pane

@@ -10,7 +10,7 @@ from PySide6.QtCore import QThread, Signal
 
 from liif_viewer.app.messages import LiifRequest, LoadModel, SetImage
 from liif_viewer.app.worker import LiifWorker, _JobThread
-from liif_viewer.render.image_io import load_image
+from liif_viewer.files.image_io import load_image
 from liif_viewer.render.viewport import Viewport
 
 

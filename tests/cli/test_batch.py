@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from liif_viewer import cli
-from liif_viewer.batch import expand_inputs, plan_batch
+from liif_viewer.cli import export as cli_export
 from liif_viewer.cli import main
-from liif_viewer.render.export import ExportJob
-from liif_viewer.render.image_io import to_uint8
+from liif_viewer.cli.batch import expand_inputs, plan_batch
+from liif_viewer.files.image_io import to_uint8
+from liif_viewer.tasks.export import ExportJob
 
 
 def _crops(folder: Path, rgb: np.ndarray, size: tuple[int, int], count: int = 3) -> list[Path]:
@@ -32,13 +32,13 @@ def _crops(folder: Path, rgb: np.ndarray, size: tuple[int, int], count: int = 3)
 def model_loads(monkeypatch) -> list[int]:
     """Counts how often the CLI loads the model."""
     calls: list[int] = []
-    real = cli._load_model
+    real = cli_export.load_model
 
     def counting(args):
         calls.append(1)
         return real(args)
 
-    monkeypatch.setattr(cli, "_load_model", counting)
+    monkeypatch.setattr(cli_export, "load_model", counting)
     return calls
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from liif_viewer._cli_charts import bench_chart, save_chart
 from liif_viewer.cli import main
+from liif_viewer.cli.charts import bench_chart, save_chart
 
 # figures of a bench run (docs/performance.md, 2026-11-26), plus one that failed (NaN)
 RESULT = {"device": "CPU", "naive_px_s": 33153.0, "exact_px_s": 154299.0, "fast_px_s": 425858.0,

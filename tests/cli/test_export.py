@@ -62,12 +62,12 @@ def test_read_only_folder(tmp_path, capsys):
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc (a folder that takes no files)")
 @pytest.mark.parametrize("command", ["export", "upscale"])
 def test_a_folder_that_takes_no_files_fails_before_any_work(tmp_path, capsys, monkeypatch, command):
-    import liif_viewer.cli as cli
+    import liif_viewer.cli.export as cli_export
 
     def no_model(args):
         raise AssertionError("the model was loaded for an export that cannot be written")
 
-    monkeypatch.setattr(cli, "_load_model", no_model)
+    monkeypatch.setattr(cli_export, "load_model", no_model)
     size = ["--size", "6000x4003"]  # minutes of exact LIIF, were it rendered first
     assert main([command, str(SAMPLE), "-o", "/proc/forbidden.png", *size]) == 1
     err = capsys.readouterr().err.strip()

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from liif_viewer.cli import main
-from liif_viewer.render.image_io import load_image, to_uint8
+from liif_viewer.files.image_io import load_image, to_uint8
 from tests.conftest import ROOT
 
 

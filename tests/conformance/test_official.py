@@ -25,12 +25,12 @@ import torch.nn.functional as F
 from PIL import Image
 
 from liif_viewer.cli import main
+from liif_viewer.files.image_io import load_image, to_uint8
+from liif_viewer.learn.eval_data import find_sets, prepare_pair
+from liif_viewer.learn.evaluate import psnr, upsample_liif
 from liif_viewer.model import make_coord
 from liif_viewer.render.engine import RenderEngine
-from liif_viewer.render.eval_data import find_sets, prepare_pair
-from liif_viewer.render.evaluate import psnr, upsample_liif
 from liif_viewer.render.fast_query import FoldedDecoder
-from liif_viewer.render.image_io import load_image, to_uint8
 from liif_viewer.render.resample import render_classic
 from liif_viewer.render.viewport import Viewport
 from tests.conftest import SAMPLE, shared_dir

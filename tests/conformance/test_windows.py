@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from liif_viewer.files.image_io import to_uint8
 from liif_viewer.render.engine import RenderEngine
-from liif_viewer.render.export import ExportJob, ExportRequest
-from liif_viewer.render.image_io import to_uint8
 from liif_viewer.render.viewport import Viewport
+from liif_viewer.tasks.export import ExportJob, ExportRequest
 
 SCALE = 5  # odd: pixel centres fall on the last code row and column
 

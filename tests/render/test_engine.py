@@ -141,7 +141,7 @@ def test_tiles_refined_together_equal_tiles_refined_alone(model, sample_rgb):
     ox, oy = vp.origin_lattice
     b = np.empty_like(a)
     for tx, ty in alone._lattice_tiles(vp):  # one tile per call
-        tile = alone.liif_tile(vp, tx, ty, "fast")
+        (tile,) = alone.liif_tiles(vp, [(tx, ty)], "fast")
         x0, y0 = tx * t - ox, ty * t - oy
         cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(vp.width, x0 + t), min(vp.height, y0 + t)
         b[cy0:cy1, cx0:cx1] = tile[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from liif_viewer.render import lod_stress as stress
+from liif_viewer.files.image_io import load_image
 from liif_viewer.render.engine import RenderEngine
-from liif_viewer.render.image_io import load_image
 from liif_viewer.render.lod import TileSampler
 from liif_viewer.render.viewport import Viewport
+from liif_viewer.tasks import lod_stress as stress
 from tests.conftest import shared_dir
 
 

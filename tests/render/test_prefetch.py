@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from liif_viewer.files.image_io import load_image
 from liif_viewer.render.cancel import CancelToken
 from liif_viewer.render.engine import RenderEngine
-from liif_viewer.render.image_io import load_image
 from liif_viewer.render.prefetch import prefetch_steps, ring_view, view_feature_keys, whole_image_fits
 from liif_viewer.render.viewport import Viewport
 from tests.conftest import SAMPLE
