@@ -137,7 +137,7 @@ def test_keyboard_fit_one_to_one_zoom_and_pan(qtbot, make_window, face_png):
     window = make_window()
     open_and_settle(qtbot, window, face_png)
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    qtbot.waitUntil(window.isActiveWindow, timeout=30_000)
     qtbot.keyClick(window, Qt.Key.Key_1)
     assert window.state.scale == 1.0
     qtbot.keyClick(window, Qt.Key.Key_Plus)
@@ -185,9 +185,9 @@ def test_without_a_model_the_classic_panes_still_work(qtbot, make_window, face_p
     bad = tmp_path / "not-a-checkpoint.pth"
     bad.write_bytes(b"nope")
     window = make_window(model=None, model_path=str(bad))
-    with qtbot.waitSignal(window.controller.model_failed, timeout=10_000) as blocker:
-        pass
-    assert "not-a-checkpoint.pth" in blocker.args[0]
+    # (a condition, not model_failed: showing the window ran the event loop, which may have delivered it)
+    qtbot.waitUntil(lambda: window.controller.liif_available is False, timeout=60_000)
+    assert "not-a-checkpoint.pth" in window.status.bar.currentMessage()
     open_and_settle(qtbot, window, face_png)
     assert window.store.top("pixels").final and window.store.top("liif") is None
     assert window.status.device.text() == "LIIF unavailable"
