@@ -137,7 +137,7 @@ def test_clicking_in_the_navigator_centres_the_view_on_that_point(qtbot, make_wi
     navigator = window.inspect.navigators[window.area.panes["liif"]]
     assert not navigator.isVisible()  # at fit it is not needed
     window.state.zoom_to(8.0)
-    qtbot.waitUntil(navigator.isVisible)
+    qtbot.waitUntil(navigator.isVisible, timeout=30_000)
     assert navigator.geometry().bottom() < window.area.panes["liif"].height()  # in the pane's corner
     frame = navigator.frame()
     pos = QPoint(round(frame.x() + 0.8 * frame.width()), round(frame.y() + 0.25 * frame.height()))
