@@ -56,7 +56,7 @@ def test_closing_mid_render_neither_hangs_nor_crashes(qtbot, make_window, tmp_pa
 
     window = make_window(900, 480)
     window.set_initial_view(4.0, None)
-    with qtbot.waitSignal(window.controller.liif_step, timeout=10_000):
+    with qtbot.waitSignal(window.controller.liif_step, timeout=60_000):
         window.open_path(write_crop(tmp_path / "big.png", 0, 0, 400, 400))
     window.close()  # cancels the render and joins both workers; one that hangs is given up after STOP_WAIT_MS
     assert window.controller.liif.isFinished() and window.controller.classic.isFinished()
