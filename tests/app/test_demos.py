@@ -49,7 +49,7 @@ def test_sweep_window_frames_are_the_engines_frames(qtbot, window, model):
     from liif_viewer.render.engine import RenderEngine
 
     sweep = small_sweep(qtbot, window)
-    qtbot.waitUntil(lambda: sweep.is_complete(), timeout=30_000)
+    qtbot.waitUntil(lambda: sweep.is_complete(), timeout=120_000)
     assert sweep.resolutions == [8, 16, 24]
     assert all(frame.shape == (48, 96, 3) for frame in sweep.frames)  # LIIF | Bilinear, each 48 px square
     engine = RenderEngine(model, "cpu")
@@ -75,7 +75,7 @@ def test_sweep_window_opens_on_the_screen_and_plays_as_frames_arrive(qtbot, wind
     assert available.contains(sweep.geometry())
     shown = []
     sweep.slider.valueChanged.connect(shown.append)
-    qtbot.waitUntil(lambda: sweep.is_complete(), timeout=30_000)
+    qtbot.waitUntil(lambda: sweep.is_complete(), timeout=120_000)
     qtbot.waitUntil(lambda: len(set(shown)) >= 4, timeout=30_000)  # it moved through the frames by itself
 
 
