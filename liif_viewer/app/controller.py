@@ -136,6 +136,17 @@ class RenderController(QObject):
             self.precision = precision
             self.request_liif()
 
+    def use_debounce_timer(self, timer: QTimer) -> None:
+        """Debounce LIIF requests with ``timer`` instead of the built-in ``LIIF_DEBOUNCE_MS`` one.
+
+        Anything with ``start()``, ``stop()``, ``isActive()`` and a ``timeout`` signal will do; tests pass a
+        timer they fire by hand, so "a burst becomes one request" does not depend on how busy the CPU is.
+        """
+        self._liif_timer.stop()
+        self._liif_timer.timeout.disconnect(self.request_liif)
+        self._liif_timer = timer
+        timer.timeout.connect(self.request_liif)
+
     # --- requests -----------------------------------------------------------------------------------
     def view_changed(self) -> None:
         """Request the classic panes now and LIIF after the debounce."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -53,6 +54,8 @@ class ZoomFlight(QObject):
         self.target_xy: tuple[float, float] | None = None
         self.anchor_xy: tuple[float, float] = (0.0, 0.0)  # device px where the target stays
         self.frames_shown = 0
+        #: seconds now (monotonic); tests pass a clock that moves on a fixed step per frame
+        self.clock: Callable[[], float] = time.perf_counter
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
@@ -76,7 +79,7 @@ class ZoomFlight(QObject):
         self.anchor_xy = self._screen_of_target()
         self._from_scale = self.state.scale
         self._pane_size = self.state.pane_size
-        self._start_s = time.perf_counter()
+        self._start_s = self.clock()
         self.frames_shown = 0
         self._timer.start(max(1, round(1000 / self.settings.fps)))
         return True
@@ -108,7 +111,7 @@ class ZoomFlight(QObject):
 
     def _tick(self) -> None:
         self._follow_resize()
-        t = (time.perf_counter() - self._start_s) / max(1e-3, self.settings.seconds)
+        t = (self.clock() - self._start_s) / max(1e-3, self.settings.seconds)
         self.state.zoom_to(self.scale_at(min(1.0, t)), self.anchor_xy)
         self.frames_shown += 1
         if t >= 1.0:

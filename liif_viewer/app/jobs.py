@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from PySide6.QtCore import QObject, QThread, Signal
 
 from ..render.cancel import CancelToken
-from .worker import one_line
+from .worker import STOP_WAIT_MS, one_line
 
 __all__ = ["BackgroundJob", "JobCancelled", "UserFacingError", "format_eta"]
 
@@ -95,7 +95,7 @@ class BackgroundJob(QThread):
         else:
             self.succeeded.emit(result)
 
-    def stop(self, timeout_ms: int = 10_000) -> None:
-        """Cancel and wait for the thread to end (window or dialog closing)."""
+    def stop(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
+        """Cancel and wait for the thread to end (window or dialog closing); whether it ended."""
         self.cancel()
-        self.wait(timeout_ms)
+        return self.wait(timeout_ms)

@@ -42,9 +42,15 @@ from .messages import (
 if TYPE_CHECKING:  # torch loads in the LIIF worker's thread, so the window shows before it is there
     from ..render.engine import RenderEngine
 
-__all__ = ["LiifWorker", "ClassicWorker", "one_line"]
+__all__ = ["LiifWorker", "ClassicWorker", "one_line", "STOP_WAIT_MS"]
 
 logger = logging.getLogger(__name__)
+
+#: How long ``stop`` waits for a worker to end. Renders stop at their next cancellation point (well
+#: under a second), but a job that cannot be cancelled (importing torch, loading the model) runs to its
+#: end; on a busy 2-core machine that took over 10 s. A QThread destroyed while it still runs aborts the
+#: process, so this is generous: it bounds a hang, it is not a speed promise.
+STOP_WAIT_MS = 120_000
 
 
 def display_alpha(alpha: np.ndarray | None) -> np.ndarray | None:
@@ -108,15 +114,18 @@ class _JobThread(QThread):
             self._cancel_running()
             self._cond.notify()
 
-    def stop(self, timeout_ms: int = 10_000) -> None:
-        """Cancel everything and end the thread (waits up to ``timeout_ms``)."""
+    def stop(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
+        """Cancel everything and end the thread (waits up to ``timeout_ms``); whether it ended."""
         with self._cond:
             self._stopping = True
             self._commands.clear()
             self._pending = None
             self._cancel_running()
             self._cond.notify()
-        self.wait(timeout_ms)
+        ended = self.wait(timeout_ms)
+        if not ended:
+            logger.warning("%s did not end within %d ms", type(self).__name__, timeout_ms)
+        return ended
 
     def set_idle_work(self, steps: Generator[object, None, None], cancel: CancelToken) -> None:
         """Run ``steps`` one by one while no command or request waits (worker thread only).

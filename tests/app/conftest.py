@@ -68,13 +68,14 @@ def make_window(qtbot, model, settings):
     return make
 
 
-def open_and_settle(qtbot, window, path: Path, timeout_ms: int = 30_000) -> None:
+def open_and_settle(qtbot, window, path: Path, timeout_ms: int = 120_000) -> None:
     """Open ``path`` and wait until every visible pane shows its final render."""
     with qtbot.waitSignal(window.image_opened, timeout=timeout_ms):
         window.open_path(path)
     wait_settled(qtbot, window, timeout_ms)
 
 
-def wait_settled(qtbot, window, timeout_ms: int = 30_000) -> None:
-    """Wait until every visible pane shows its final render of the current view."""
+def wait_settled(qtbot, window, timeout_ms: int = 120_000) -> None:
+    """Wait until every visible pane shows its final render of the current view (the timeout bounds a
+    hang; it is no speed limit: on a busy machine a render takes many times longer)."""
     qtbot.waitUntil(window.controller.is_settled, timeout=timeout_ms)

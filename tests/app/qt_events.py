@@ -1,8 +1,9 @@
-"""Synthetic input events (QTest's mouseMove carries no buttons, so drags are sent by hand)."""
+"""Synthetic input events (QTest's mouseMove carries no buttons, so drags are sent by hand), and a timer
+that a test fires by hand."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -36,3 +37,33 @@ def drag(widget: QWidget, start: tuple[float, float], end: tuple[float, float], 
 def hover(widget: QWidget, x: float, y: float) -> None:
     """Move the mouse over ``widget`` with no button held."""
     _mouse(widget, QEvent.Type.MouseMove, x, y, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton)
+
+
+class ManualTimer(QObject):
+    """Stands in for a single-shot QTimer that fires only when the test says so (``fire``).
+
+    Passed to ``RenderController.use_debounce_timer`` it makes "a burst of events becomes one LIIF
+    request" independent of how fast the machine delivers the events.
+    """
+
+    timeout = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.active = False
+        self.starts = 0  # how often it was (re)started: once per view change
+
+    def start(self) -> None:
+        self.active, self.starts = True, self.starts + 1
+
+    def stop(self) -> None:
+        self.active = False
+
+    def isActive(self) -> bool:  # noqa: N802 (QTimer's name)
+        return self.active
+
+    def fire(self) -> None:
+        """Time is up: emit ``timeout`` if started (as a single-shot timer would)."""
+        if self.active:
+            self.active = False
+            self.timeout.emit()

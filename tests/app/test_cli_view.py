@@ -14,7 +14,7 @@ from liif_viewer.cli import main
 from tests.conftest import ROOT
 
 
-def run_view(*args: str, scale_factor: str = "1", timeout_s: float = 180,
+def run_view(*args: str, scale_factor: str = "1", timeout_s: float = 600,
              **env_vars: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR=scale_factor, **env_vars)
     return subprocess.run([sys.executable, "main.py", "view", *args], cwd=ROOT, env=env, capture_output=True,
@@ -51,7 +51,7 @@ def test_screenshot_waits_for_every_final_render_and_exits_0(tmp_path, face_png)
 def test_screenshot_of_a_file_that_cannot_be_read_fails_with_one_line(tmp_path):
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(b"no jpeg here")
-    proc = run_view(str(bad), "--window-size", "400x200", "--screenshot", str(tmp_path / "x.png"), timeout_s=60)
+    proc = run_view(str(bad), "--window-size", "400x200", "--screenshot", str(tmp_path / "x.png"))
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1].startswith("error: ") and "bad.jpg" in proc.stderr
     assert "Traceback" not in proc.stderr

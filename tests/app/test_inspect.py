@@ -39,7 +39,7 @@ def _wait_profile(qtbot, window, sources=("pixels", "bilinear", "liif")):
                 and set(profile[1]) == set(sources)
                 and window.inspect.profile_view == window.state.viewport)
 
-    qtbot.waitUntil(ready, timeout=30_000)
+    qtbot.waitUntil(ready, timeout=120_000)
     return window.inspect.profile
 
 
@@ -110,7 +110,7 @@ def test_the_difference_view_is_liif_minus_bilinear_of_the_panes_own_images(qtbo
     assert window.area.mode == "diff"
     pane = window.area.diff
     wait_settled(qtbot, window)
-    qtbot.waitUntil(lambda: pane.difference_view == window.state.viewport, timeout=30_000)
+    qtbot.waitUntil(lambda: pane.difference_view == window.state.viewport, timeout=120_000)
     liif, bilinear = window.store.top("liif"), window.store.top("bilinear")
     assert liif.final and liif.viewport == bilinear.viewport == window.state.viewport
     expected = np.abs(liif.u8.astype(int) - bilinear.u8.astype(int)).max(axis=2)
@@ -124,7 +124,7 @@ def test_the_difference_view_is_liif_minus_bilinear_of_the_panes_own_images(qtbo
     qtbot.keyClick(window, Qt.Key.Key_B)
     wait_settled(qtbot, window)
     qtbot.waitUntil(lambda: pane.difference_view == window.state.viewport and pane.sources[0] == "pixels"
-                    and pane.difference is not None, timeout=30_000)
+                    and pane.difference is not None, timeout=120_000)
     pixels = window.store.top("pixels")
     assert pixels.viewport == window.state.viewport
     np.testing.assert_array_equal(pane.difference,
@@ -137,7 +137,7 @@ def test_clicking_in_the_navigator_centres_the_view_on_that_point(qtbot, make_wi
     navigator = window.inspect.navigators[window.area.panes["liif"]]
     assert not navigator.isVisible()  # at fit it is not needed
     window.state.zoom_to(8.0)
-    qtbot.waitUntil(navigator.isVisible)
+    qtbot.waitUntil(navigator.isVisible, timeout=120_000)
     assert navigator.geometry().bottom() < window.area.panes["liif"].height()  # in the pane's corner
     frame = navigator.frame()
     pos = QPoint(round(frame.x() + 0.8 * frame.width()), round(frame.y() + 0.25 * frame.height()))
@@ -163,7 +163,7 @@ def test_the_histogram_counts_each_panes_view_and_liif_keeps_the_tones(qtbot, ma
     qtbot.waitUntil(lambda: set(window.inspect.histograms) == {"pixels", "bilinear", "liif"}
                     and all(window.store.top(s).viewport == window.state.viewport for s in window.inspect.histograms)
                     and window.inspect.histogram_view == window.state.viewport and not window.inspect.pending,
-                    timeout=30_000)
+                    timeout=120_000)
     vp = window.state.viewport
     xs, ys = vp.pixel_centres()
     inside = int(((xs >= 0) & (xs < 96)).sum() * ((ys >= 0) & (ys < 72)).sum())

@@ -11,7 +11,7 @@ from PySide6.QtGui import QImage
 from liif_viewer.app.messages import BACKGROUND_U8, SOURCES
 from liif_viewer.app.pane import WHEEL_STEP
 from tests.app.conftest import open_and_settle, wait_settled
-from tests.app.qt_events import drag, wheel
+from tests.app.qt_events import ManualTimer, drag, wheel
 
 
 @pytest.mark.parametrize("pane_name", ["pixels", "liif"])
@@ -117,11 +117,11 @@ def test_the_liif_pane_gets_the_bilinear_panes_pixels_as_its_stand_in_at_once(qt
     window = make_window(900, 300)
     window.set_initial_view(3.0, (48.0, 36.0))
     open_and_settle(qtbot, window, face_png)
-    window.controller._liif_timer.setInterval(60_000)  # hold LIIF back: the stand-in is all that comes
+    window.controller.use_debounce_timer(ManualTimer())  # never fired: hold LIIF back, the stand-in is all that comes
     window.state.pan_by(-100, 20)
     vp = window.state.viewport
-    qtbot.waitUntil(lambda: window.store.top("bilinear").viewport == vp, timeout=10_000)
-    qtbot.waitUntil(lambda: window.store.layers("liif")[0].image.viewport == vp, timeout=10_000)
+    qtbot.waitUntil(lambda: window.store.top("bilinear").viewport == vp, timeout=60_000)
+    qtbot.waitUntil(lambda: window.store.layers("liif")[0].image.viewport == vp, timeout=60_000)
     standin = window.store.layers("liif")[0].image
     assert not standin.final and standin.u8 is window.store.top("bilinear").u8  # the same render, not a second
     assert window.store.layers("liif")[-1].image.final  # the last LIIF render lies over it, moved

@@ -28,9 +28,9 @@ def test_a_12_mp_photo_at_fit_shows_the_area_averaged_input_in_the_liif_pane(qtb
                                                                              layout):
     window = make_window(900, 500)
     window.set_layout(layout)
-    with qtbot.waitSignal(window.image_opened, timeout=60_000):
+    with qtbot.waitSignal(window.image_opened, timeout=300_000):  # reading 12 MP: a hang bound
         window.open_path(big_saturated_png)
-    wait_settled(qtbot, window, 60_000)
+    wait_settled(qtbot, window, 300_000)
     vp = window.state.viewport
     assert window.state.fitting and vp.scale < 0.2
     shown = window.store.top("liif")
@@ -49,7 +49,7 @@ def test_colours_below_one_to_one_follow_the_picture(qtbot, make_window, tmp_pat
     Image.fromarray(to_uint8(saturated_rgb(480, 360))).save(path)
     window = make_window(700, 400)
     window.set_initial_view(zoom, (240.0, 180.0))
-    with qtbot.waitSignal(window.image_opened, timeout=30_000):
+    with qtbot.waitSignal(window.image_opened, timeout=120_000):
         window.open_path(path)
     wait_settled(qtbot, window)
     vp = window.state.viewport

@@ -14,7 +14,7 @@ from tests.app.conftest import write_crop
 def test_first_file_opens_and_the_rest_go_to_open_recent(qtbot, make_window, tmp_path):
     files = [write_crop(tmp_path / f"f{i}.png", 100 + 30 * i, 100, 40, 30) for i in range(3)]
     window = make_window()
-    with qtbot.waitSignal(window.image_opened, timeout=30_000):
+    with qtbot.waitSignal(window.image_opened, timeout=120_000):
         open_files(window, [str(p) for p in files])
     assert window.controller.doc.path == str(files[0])
     assert window.recent.paths() == [str(Path(p).resolve()) for p in files]

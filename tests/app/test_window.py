@@ -43,7 +43,7 @@ def test_opening_a_corrupt_file_keeps_the_previous_image_and_says_why(qtbot, mak
     before = {s: window.store.top(s) for s in SOURCES}
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a PNG")
-    with qtbot.waitSignal(window.open_failed, timeout=5000) as blocker:
+    with qtbot.waitSignal(window.open_failed, timeout=60_000) as blocker:
         window.open_path(bad)
     path, message = blocker.args
     assert path == str(bad) and "\n" not in message
@@ -64,13 +64,13 @@ def test_missing_file_gives_a_message_too(qtbot, make_window, tmp_path, face_png
     hint = window.area.hint
     assert hint.isVisible() and hint.text() == EMPTY_HINT  # the empty window says how to open an image
     assert hint.geometry().contains(window.area.rect().center())
-    with qtbot.waitSignal(window.open_failed, timeout=5000) as blocker:
+    with qtbot.waitSignal(window.open_failed, timeout=60_000) as blocker:
         window.open_path(tmp_path / "nope.jpg")
         assert hint.text() == "opening nope.jpg…"
     assert "nope.jpg" in blocker.args[1]
     assert window.controller.doc is None
     assert hint.isVisible() and hint.text() == EMPTY_HINT
-    with qtbot.waitSignal(window.image_opened, timeout=5000):
+    with qtbot.waitSignal(window.image_opened, timeout=60_000):
         window.open_path(face_png)
     assert not hint.isVisible()
 
@@ -137,7 +137,7 @@ def test_keyboard_fit_one_to_one_zoom_and_pan(qtbot, make_window, face_png):
     window = make_window()
     open_and_settle(qtbot, window, face_png)
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    qtbot.waitUntil(window.isActiveWindow, timeout=30_000)
     qtbot.keyClick(window, Qt.Key.Key_1)
     assert window.state.scale == 1.0
     qtbot.keyClick(window, Qt.Key.Key_Plus)
@@ -176,7 +176,7 @@ def test_dropping_a_file_opens_it(qtbot, make_window, face_png):
     mime.setUrls([QUrl.fromLocalFile(str(face_png))])
     event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                        Qt.KeyboardModifier.NoModifier)
-    with qtbot.waitSignal(window.image_opened, timeout=5000):
+    with qtbot.waitSignal(window.image_opened, timeout=60_000):
         window.dropEvent(event)
     assert window.controller.doc.path == str(face_png)
 
@@ -185,9 +185,9 @@ def test_without_a_model_the_classic_panes_still_work(qtbot, make_window, face_p
     bad = tmp_path / "not-a-checkpoint.pth"
     bad.write_bytes(b"nope")
     window = make_window(model=None, model_path=str(bad))
-    with qtbot.waitSignal(window.controller.model_failed, timeout=10_000) as blocker:
-        pass
-    assert "not-a-checkpoint.pth" in blocker.args[0]
+    # (a condition, not model_failed: showing the window ran the event loop, which may have delivered it)
+    qtbot.waitUntil(lambda: window.controller.liif_available is False, timeout=60_000)
+    assert "not-a-checkpoint.pth" in window.status.bar.currentMessage()
     open_and_settle(qtbot, window, face_png)
     assert window.store.top("pixels").final and window.store.top("liif") is None
     assert window.status.device.text() == "LIIF unavailable"
@@ -203,7 +203,7 @@ def test_paste_shows_the_clipboard_image_and_copy_gives_the_liif_view(qtbot, mak
     height, width = pixels.shape[:2]
     QGuiApplication.clipboard().setImage(QImage(pixels.data, width, height, 3 * width,
                                                 QImage.Format.Format_RGB888).copy())
-    with qtbot.waitSignal(window.image_opened, timeout=5000):
+    with qtbot.waitSignal(window.image_opened, timeout=60_000):
         window.paste_image()
     np.testing.assert_array_equal(window.controller.doc.u8, pixels)
     assert window.recent.paths() == []
@@ -239,7 +239,7 @@ def test_the_window_starts_without_torch_and_says_what_the_model_start_is_doing(
     from tests.conftest import ROOT
 
     code = "import sys, liif_viewer.app, liif_viewer.cli; print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert out.stdout.strip() == "False", out.stderr  # torch loads in the LIIF worker, behind a shown window
     window = ViewerWindow(settings, model=model, device="cpu")
     qtbot.addWidget(window)

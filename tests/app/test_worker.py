@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QCoreApplication, QThread, Signal
 
 from liif_viewer.app.messages import LiifRequest, LoadModel, SetImage
 from liif_viewer.app.worker import LiifWorker, _JobThread
@@ -37,7 +37,7 @@ class BlockingWorker(_JobThread):
         self.threads.append(QThread.currentThread())
         if request.request_id == 1:
             self.entered.set()
-            self.release.wait(5)
+            self.release.wait(60)
         self.finished_job.emit(request.request_id, cancel.cancelled)
 
 
@@ -48,17 +48,42 @@ def test_new_request_cancels_the_running_one_and_drops_the_pending_ones(qtbot):
     worker.start()
     try:
         worker.request(FakeRequest(1))
-        assert worker.entered.wait(5)
+        assert worker.entered.wait(30)
         for rid in range(2, 21):  # a burst while request 1 runs: only the newest survives
             worker.request(FakeRequest(rid))
         worker.release.set()
-        qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
+        qtbot.waitUntil(lambda: len(results) == 2, timeout=30_000)
         assert results == [(1, True), (20, False)]
         assert worker.dropped == list(range(2, 20))
         assert all(t is worker for t in worker.threads)  # jobs ran on the worker thread
     finally:
         worker.stop()
     assert worker.isFinished()
+
+
+class UntilCancelledWorker(BlockingWorker):
+    """Request 1 runs until it is cancelled (a render between two of its cancellation points)."""
+
+    def run_request(self, request, cancel):
+        self.entered.set()
+        for _ in range(60_000):  # 60 s at most: a broken cancel fails the test rather than hanging it
+            if cancel.cancelled:
+                break
+            QThread.msleep(1)
+        self.finished_job.emit(request.request_id, cancel.cancelled)
+
+
+def test_stop_cancels_the_running_request_and_ends_the_thread(qtbot):
+    worker = UntilCancelledWorker()
+    results: list[tuple[int, bool]] = []
+    worker.finished_job.connect(lambda rid, cancelled: results.append((rid, cancelled)))
+    worker.start()
+    worker.request(FakeRequest(1))
+    assert worker.entered.wait(30)
+    assert worker.stop()  # cancels request 1 and joins the thread
+    assert worker.isFinished()
+    QCoreApplication.sendPostedEvents()
+    assert results == [(1, True)]
 
 
 def test_commands_run_in_order_before_requests(qtbot):
@@ -70,7 +95,7 @@ def test_commands_run_in_order_before_requests(qtbot):
     worker.post("b")
     worker.start()
     try:
-        qtbot.waitUntil(lambda: len(results) == 3, timeout=5000)
+        qtbot.waitUntil(lambda: len(results) == 3, timeout=30_000)
         assert results == [-1, -1, 5]
     finally:
         worker.stop()
@@ -88,16 +113,19 @@ def test_liif_burst_of_20_requests_gives_one_final_render_the_last(qtbot, model,
         requests = [LiifRequest(i, 1, Viewport(48, 36, 1.5 + 0.1 * i, 120, 90), "fast") for i in range(1, 21)]
         for request in requests:
             worker.request(request)
-        qtbot.waitUntil(lambda: any(u.final for u in updates), timeout=30_000)
-        qtbot.wait(200)  # nothing else may follow
+        qtbot.waitUntil(lambda: 20 in worker.final_ids, timeout=60_000)  # any other final comes before it
     finally:
-        worker.stop()
+        assert worker.stop()  # joined: every update it emitted is queued to this thread by now
+    QCoreApplication.sendPostedEvents()  # deliver them all
     assert worker.final_ids == [20]
     finals = [u for u in updates if u.final]
     assert [u.request.request_id for u in finals] == [20]
     assert finals[0].image.u8.shape == (90, 120, 3) and finals[0].image.u8.dtype == np.uint8
     assert len(worker.started_ids) <= 2  # the first may start before the burst; the rest never start
     assert set(worker.dropped) | set(worker.started_ids) >= set(range(2, 20))
+
+
+IDLE_STEPS = 100_000  # 2 ms each: far more than the test lets run, however slow the machine
 
 
 class IdleWorker(BlockingWorker):
@@ -115,7 +143,7 @@ class IdleWorker(BlockingWorker):
         self.tokens.append(token)
 
         def steps(rid=request.request_id):
-            for _ in range(1000):
+            for _ in range(IDLE_STEPS):
                 if token.cancelled:
                     return
                 self.idle_steps.append(rid)
@@ -132,14 +160,14 @@ def test_idle_work_runs_between_requests_and_a_new_request_stops_it(qtbot):
     worker.start()
     try:
         worker.request(FakeRequest(7))
-        qtbot.waitUntil(lambda: len(worker.idle_steps) >= 5, timeout=5000)
+        qtbot.waitUntil(lambda: len(worker.idle_steps) >= 5, timeout=30_000)
         worker.request(FakeRequest(8))
-        qtbot.waitUntil(lambda: results == [7, 8], timeout=5000)
+        qtbot.waitUntil(lambda: results == [7, 8], timeout=30_000)
         assert worker.tokens[0].cancelled  # the idle work of request 7 was told to stop
-        qtbot.waitUntil(lambda: 8 in worker.idle_steps, timeout=5000)  # request 8's own idle work
-        steps_of_7 = worker.idle_steps.count(7)
-        qtbot.wait(50)
-        assert worker.idle_steps.count(7) == steps_of_7 < 1000  # never resumed
+        qtbot.waitUntil(lambda: 8 in worker.idle_steps, timeout=30_000)  # request 8's own idle work
+        steps_of_7, steps_of_8 = worker.idle_steps.count(7), worker.idle_steps.count(8)
+        qtbot.waitUntil(lambda: worker.idle_steps.count(8) >= steps_of_8 + 5, timeout=30_000)  # the thread ran on
+        assert worker.idle_steps.count(7) == steps_of_7 < IDLE_STEPS  # and never resumed 7's idle work
     finally:
         worker.stop()
     assert worker.isFinished() and worker.tokens[-1].cancelled
