@@ -167,6 +167,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     return _write_export(args, image, _export_request(args, image))
 
 
+def _add_output_options(p: argparse.ArgumentParser, max_pixels: int) -> None:
+    """The options upscale and export share after their own: quality, size limit, tiny images, batch, model."""
+    p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    p.add_argument("--max-pixels", type=int, default=max_pixels, help=argparse.SUPPRESS)
+    p.add_argument("--liif-under-2px", action="store_true",
+                   help="an image under 2 px on a side: LIIF's own output (the official model's; colours drift "
+                        "25-45 levels), not the bilinear stand-in")
+    _add_batch_options(p)
+    add_model_options(p)
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register the upscale, export commands."""
     p = sub.add_parser("upscale", help="render an image at any size or scale with LIIF")
@@ -177,13 +188,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     group.add_argument("--scale", type=float, help="scale factor, e.g. 3.7 (below 1 downscales)")
     group.add_argument("--size", help="output WIDTHxHEIGHT, e.g. 1920x1080 (any aspect)")
     p.add_argument("--fast", action="store_true", help="fast mode (reduced precision, ≥ 60 dB vs exact)")
-    p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
-    p.add_argument("--max-pixels", type=int, default=200_000_000, help=argparse.SUPPRESS)
-    p.add_argument("--liif-under-2px", action="store_true",
-                   help="an image under 2 px on a side: LIIF's own output (the official model's; colours drift "
-                        "25-45 levels), not the bilinear stand-in")
-    _add_batch_options(p)
-    add_model_options(p)
+    _add_output_options(p, max_pixels=200_000_000)
     p.set_defaults(func=cmd_upscale)
 
     p = sub.add_parser("export", help="export a region of an image at any size (LIIF exact by default)")
@@ -196,11 +201,5 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--region", help="X,Y,W,H in image pixels (default: the whole image)")
     p.add_argument("--method", default="liif", choices=["liif", "bilinear", "bicubic", "nearest"])
     p.add_argument("--fast", action="store_true", help="LIIF fast mode (bf16 + adaptive refinement)")
-    p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
-    p.add_argument("--max-pixels", type=int, default=400_000_000, help=argparse.SUPPRESS)
-    p.add_argument("--liif-under-2px", action="store_true",
-                   help="an image under 2 px on a side: LIIF's own output (the official model's; colours drift "
-                        "25-45 levels), not the bilinear stand-in")
-    _add_batch_options(p)
-    add_model_options(p)
+    _add_output_options(p, max_pixels=400_000_000)
     p.set_defaults(func=cmd_export)
