@@ -58,11 +58,18 @@ def _check_against_the_image_and_engine(window, model, line):
     np.testing.assert_allclose(values["pixels"], EDGE_GREYS[np.floor(centres).astype(int)], atol=1e-3)
     # Bilinear: a straight ramp between the pixel centres 20.5 and 25.5
     np.testing.assert_allclose(values["bilinear"], np.interp(centres - 0.5, np.arange(48), EDGE_GREYS), atol=1.0)
-    # LIIF: the engine's output at those very screen pixels
+    # LIIF: what the LIIF pane shows (its final render of this view) at those very screen pixels …
+    shown = window.store.top("liif")
+    assert shown.final and shown.viewport == vp
+    luma = [0.299, 0.587, 0.114]
+    np.testing.assert_allclose(values["liif"], shown.u8[rows, cols].astype(float) @ luma, atol=1e-6)
+    # … which is the engine's output there, within the fast-mode bound (features encoded in other blocks, by
+    # prefetch or on demand, may round differently in bf16; exact mode is compared pixel for pixel elsewhere)
     engine = RenderEngine(model, "cpu", background=BACKGROUND)
     engine.set_image(window.controller.doc.rgb)
     liif = to_display_uint8(engine.render_liif_sync(vp, window.controller.precision)).astype(float)
-    np.testing.assert_allclose(values["liif"], liif[rows, cols] @ [0.299, 0.587, 0.114], atol=1e-6)
+    bound = 0 if window.controller.precision == "exact" else 2
+    assert np.abs(values["liif"] - liif[rows, cols] @ luma).max() <= bound
 
 
 def test_a_profile_across_a_soft_edge_is_a_staircase_a_ramp_and_liif_and_follows_a_zoom(
