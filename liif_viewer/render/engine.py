@@ -382,6 +382,8 @@ class RenderEngine:
                 x1, y1 = min(vp.width, (tx + 1) * t - ox), min(vp.height, (ty + 1) * t - oy)
                 yield x0, y0, self.render_classic(vp.sub_view(x0, y0, x1 - x0, y1 - y0), "area")
             return
+        store = self.features(precision, min(vp.sx, vp.sy))  # the view's feature blocks: few halos in all
+        store.plan({fk for k in tiles for fk in self._view_feature_keys(vp, k, precision)}, (vp.center_y, vp.center_x))
         for group in self._groups(vp, tiles, precision):
             for (tx, ty), tile in zip(group, self.liif_tiles(vp, group, precision, cancel), strict=True):
                 if not cache:
