@@ -78,7 +78,7 @@ def simulate_view(view: StressView, exact: np.ndarray, every: np.ndarray, image_
     out = exact.copy()  # background pixels equal
     ox, oy = vp.origin_lattice
     evaluated = 0
-    for tx, ty in engine._lattice_tiles(vp):
+    for tx, ty in vp.visible_tiles(engine.screen_tile):
         inside = tile_inside(scale, tx, ty, screen_tile, *image_wh)
         if inside is None:
             continue

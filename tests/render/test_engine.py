@@ -141,7 +141,7 @@ def test_tiles_refined_together_equal_tiles_refined_alone(model, sample_rgb):
     t = alone.screen_tile
     ox, oy = vp.origin_lattice
     b = np.empty_like(a)
-    for tx, ty in alone._lattice_tiles(vp):  # one tile per call
+    for tx, ty in vp.visible_tiles(alone.screen_tile):  # one tile per call
         (tile,) = alone.liif_tiles(vp, [(tx, ty)], "fast")
         x0, y0 = tx * t - ox, ty * t - oy
         cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(vp.width, x0 + t), min(vp.height, y0 + t)
@@ -178,7 +178,7 @@ def test_a_fresh_view_encodes_only_the_feature_tiles_it_shows(model, sample_rgb)
     engine = RenderEngine(model)  # 256-px screen tiles: at x4 one covers 64 image px
     engine.set_image(sample_rgb)
     vp = Viewport(74.0, 74.0, 4.0, 64, 64)  # image px 66..82: inside feature tile (1, 1) of 48 px
-    tiles = engine._lattice_tiles(vp)
+    tiles = vp.visible_tiles(engine.screen_tile)
     whole = {fk for k in tiles for fk in engine.tile_feature_keys((4.0, 4.0), *k, "fast")}
     shown = {fk for k in tiles for fk in engine._view_feature_keys(vp, k, "fast")}
     steps = list(engine.render_liif(vp, "fast"))
