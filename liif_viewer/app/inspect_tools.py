@@ -173,7 +173,7 @@ class InspectTools(QObject):
             self.dock.set_profile(distance, values)
         if self.dock.isVisible() and self.dock.tab == "histogram" and doc is not None:
             for source in visible:
-                top = self.store.top(source)
+                top = self.store.newest(source)
                 if top is not None and top.final:  # a view's final render (partial LIIF images are not)
                     self.histograms[source] = luma_histogram(top.u8, top.viewport, doc.size)
             self.histograms = {s: c for s, c in self.histograms.items() if s in visible}
