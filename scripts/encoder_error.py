@@ -37,8 +37,9 @@ from liif_viewer.model.fused_encoder import FusedEncoder  # noqa: E402
 from liif_viewer.model.liif import INPUT_MEAN, INPUT_STD  # noqa: E402
 from liif_viewer.render import engine as engine_module  # noqa: E402
 from liif_viewer.render.engine import RenderEngine  # noqa: E402
+from liif_viewer.render.inspection import psnr  # noqa: E402
 from liif_viewer.render.viewport import Viewport  # noqa: E402
-from liif_viewer.tasks.bench import SAMPLE, psnr_db  # noqa: E402
+from liif_viewer.tasks.bench import SAMPLE  # noqa: E402
 
 SHIPPED_MAX_ZOOM = engine_module.FAST_ENCODER_MAX_ZOOM
 # ../shared beside the checkout (or beside the folder of worktrees)
@@ -106,7 +107,7 @@ def main() -> None:
                            "seconds": time.perf_counter() - start,
                            "levels": float(np.abs(fast - exact).max() * 255),
                            "u8": int(np.abs(to_uint8(fast).astype(int) - to_uint8(exact).astype(int)).max()),
-                           "psnr_db": psnr_db(fast, exact),
+                           "psnr_db": psnr(fast, exact),
                            "encoder_levels": float(np.abs(fast - fast_fp32).max() * 255),
                            "fp32_features_levels": float(np.abs(fast_fp32 - exact).max() * 255)}
                     rows.append(row)

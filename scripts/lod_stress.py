@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from liif_viewer.files.image_io import load_image, to_uint8  # noqa: E402
 from liif_viewer.render.engine import RenderEngine  # noqa: E402
+from liif_viewer.render.inspection import psnr  # noqa: E402
 from liif_viewer.render.liif_tiles import TileJob, tile_inside  # noqa: E402
 from liif_viewer.render.lod import LodSettings, drive  # noqa: E402
 from liif_viewer.render.lod_checks import steep  # noqa: E402
@@ -77,7 +78,7 @@ def simulate_view(view: StressView, exact: np.ndarray, every: np.ndarray, image_
     out = exact.copy()  # background pixels equal
     ox, oy = vp.origin_lattice
     evaluated = 0
-    for tx, ty in engine._lattice_tiles(vp):
+    for tx, ty in vp.visible_tiles(engine.screen_tile):
         inside = tile_inside(scale, tx, ty, screen_tile, *image_wh)
         if inside is None:
             continue
@@ -106,8 +107,8 @@ def _error(view: StressView, mode: str, fast: np.ndarray, exact: np.ndarray, eva
     diff = np.abs(fast - exact).max(axis=2)
     y, x = np.unravel_index(int(np.argmax(diff)), diff.shape)
     fast_u8, exact_u8 = to_uint8(fast), to_uint8(exact)
-    return ViewError(view, mode, float(diff.max() * 255), stress.psnr(fast, exact),
-                     int(np.abs(fast_u8.astype(np.int16) - exact_u8).max()), stress.psnr(fast_u8, exact_u8, 255.0),
+    return ViewError(view, mode, float(diff.max() * 255), psnr(fast, exact),
+                     int(np.abs(fast_u8.astype(np.int16) - exact_u8).max()), psnr(fast_u8, exact_u8, 255.0),
                      evaluated, (int(x), int(y)), stress.pixels_over(mode, fast, exact))
 
 

@@ -22,6 +22,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from liif_viewer.render.inspection import psnr  # noqa: E402
+
 
 def _text(result: tuple[float, float, float]) -> str:
     return f"{result[0]:.2f} dB mean {result[1]:.2f} max {result[2]:.0f}"
@@ -30,9 +32,7 @@ def _text(result: tuple[float, float, float]) -> str:
 def _compare(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
     """PSNR (dB) and mean / max |a - b| in 8-bit levels of two uint8 images."""
     diff = a.astype(np.float64) - b
-    mse = float(np.mean((diff / 255) ** 2))
-    psnr = float("inf") if mse == 0 else 10 * np.log10(1 / mse)
-    return psnr, float(np.abs(diff).mean()), float(np.abs(diff).max())
+    return psnr(a, b, 255.0), float(np.abs(diff).mean()), float(np.abs(diff).max())
 
 
 def main() -> int:
@@ -73,8 +73,8 @@ def main() -> int:
             print(" | ".join(line), flush=True)
     print("\nmeans over each set (PSNR dB, mean |diff| levels, max |diff| levels):")
     for key, values in rows.items():
-        psnr, mean, worst = (statistics.mean(v[i] for v in values) for i in range(3))
-        print(f"{key}: {psnr:.2f} dB, mean {mean:.2f}, max {max(v[2] for v in values):.0f} "
+        mean_psnr, mean, worst = (statistics.mean(v[i] for v in values) for i in range(3))
+        print(f"{key}: {mean_psnr:.2f} dB, mean {mean:.2f}, max {max(v[2] for v in values):.0f} "
               f"(mean of per-image max {worst:.1f}), {len(values)} images")
     return 0
 

@@ -68,7 +68,7 @@ def main() -> int:
         start = time.perf_counter()
 
         def note(source: str) -> None:
-            top = window.store.top(source)
+            top = window.store.newest(source)
             if source not in final and top is not None and top.final and top.viewport == window.state.viewport:
                 final[source] = time.perf_counter() - start
 
@@ -79,7 +79,7 @@ def main() -> int:
             note(source)
         vp = window.state.viewport
         expected = to_display_uint8(render_classic(np.asarray(window.controller.doc.u8), vp, "area", BACKGROUND))
-        levels = np.abs(window.store.top("liif").u8.astype(np.int16) - expected)
+        levels = np.abs(window.store.newest("liif").u8.astype(np.int16) - expected)
         size = window.controller.doc.size
         print(f"{photo.name} {size[0]}x{size[1]} at fit (x{vp.scale:.3g}, pane {vp.width}x{vp.height}): "
               + ", ".join(f"{s} final {final[s]:.2f} s" for s in ("pixels", "bilinear", "liif") if s in final)

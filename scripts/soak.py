@@ -33,10 +33,11 @@ sys.path.insert(0, str(ROOT))
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEvent, QEventLoop, QPoint, QPointF, Qt, QTimer  # noqa: E402
-from PySide6.QtGui import QMouseEvent, QWheelEvent  # noqa: E402
+from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from tests.app.qt_events import drag, wheel  # noqa: E402
 
 MAX_WALK_ZOOM = 64.0
 KEYS = {"left": Qt.Key.Key_Left, "right": Qt.Key.Key_Right, "up": Qt.Key.Key_Up, "down": Qt.Key.Key_Down,
@@ -74,20 +75,6 @@ def wait_until(condition: Callable[[], bool], timeout_s: float) -> bool:
     return True
 
 
-def _wheel(widget: QWidget, x: float, y: float, notches: float) -> None:
-    pos = QPointF(x, y)
-    event = QWheelEvent(pos, QPointF(widget.mapToGlobal(pos)), QPoint(0, 0), QPoint(0, round(120 * notches)),
-                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
-    QApplication.sendEvent(widget, event)
-
-
-def _mouse(widget: QWidget, kind: QEvent.Type, x: float, y: float, button: Qt.MouseButton,
-           buttons: Qt.MouseButton) -> None:
-    pos = QPointF(x, y)
-    QApplication.sendEvent(widget, QMouseEvent(kind, pos, QPointF(widget.mapToGlobal(pos)), button, buttons,
-                                               Qt.KeyboardModifier.NoModifier))
-
-
 class Walk:
     """The random walk over one window; ``step()`` makes one event and returns its name."""
 
@@ -117,19 +104,14 @@ class Walk:
         self.window.image_opened.disconnect(opened.append)
 
     def _drag(self, pane: QWidget, x: float, y: float, dx: float, dy: float) -> None:
-        left = Qt.MouseButton.LeftButton
-        _mouse(pane, QEvent.Type.MouseButtonPress, x, y, left, left)
-        for i in range(1, 5):
-            pump(8)
-            _mouse(pane, QEvent.Type.MouseMove, x + dx * i / 4, y + dy * i / 4, Qt.MouseButton.NoButton, left)
-        _mouse(pane, QEvent.Type.MouseButtonRelease, x + dx, y + dy, left, Qt.MouseButton.NoButton)
+        drag(pane, (x, y), (x + dx, y + dy), steps=4, between=lambda: pump(8))
 
     def _warm_up(self, kind: str, value: object) -> str:
         pane = self.window.area.visible_panes()[-1]
         if kind == "key":
             QTest.keyClick(self.window, KEYS[value])
         elif kind == "wheel":
-            _wheel(pane, pane.width() / 2, pane.height() / 2, value)
+            wheel(pane, pane.width() / 2, pane.height() / 2, value)
         else:
             self._drag(pane, pane.width() / 2, pane.height() / 2, value, value / 2)
         self.pauses_settled += wait_until(self.window.controller.is_settled, 3 * self.pause_s)
@@ -150,7 +132,7 @@ class Walk:
             notches = self.rng.choice((1, 1, 2, 3, 5))
             zoom_in = state.scale <= state.fit_scale or (state.scale * 1.2 ** notches <= MAX_WALK_ZOOM
                                                          and self.rng.random() < 0.55)
-            _wheel(pane, *self._point(pane), notches if zoom_in else -notches)
+            wheel(pane, *self._point(pane), notches if zoom_in else -notches)
         elif kind == "drag":
             pane = self._pane()
             self._drag(pane, *self._point(pane), self.rng.uniform(-150, 150), self.rng.uniform(-150, 150))

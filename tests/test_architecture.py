@@ -42,10 +42,6 @@ LAYERS = {"model": 1, "render": 2, "files": 3, "tasks": 4, "learn": 4, "desktop"
 TYPE_ONLY_CYCLES: dict[tuple[str, ...], str] = {
     ("liif_viewer.render.engine", "liif_viewer.render.prefetch"):
         "prefetch.py is the engine's idle-time helper, split off for size: the engine hands it itself",
-    ("liif_viewer.app.actions", "liif_viewer.app.inspect_tools", "liif_viewer.app.window"):
-        "window code in files of its own: build_menus makes the window's menus from the command table and "
-        "connects them to the window's methods; InspectTools docks its panel into the window (addDockWidget, "
-        "resizeDocks) and reads its command table. WindowTools (tools.py) is given what it uses instead",
 }
 
 

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QDialog, QLabel, QMenu, QVBoxLayout, QWidget
-
-if TYPE_CHECKING:
-    from .window import ViewerWindow
+from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMenu, QVBoxLayout, QWidget
 
 __all__ = ["Command", "COMMANDS", "build_menus", "ShortcutsDialog", "cheat_sheet_rows"]
 
@@ -84,10 +80,14 @@ def cheat_sheet_rows() -> list[tuple[str, str]]:
     return rows + list(_EXTRA_ROWS)
 
 
-def build_menus(window: ViewerWindow) -> dict[str, QAction]:
-    """Create the window's menus and actions; returns the actions by command name."""
+def build_menus(window: QMainWindow) -> tuple[dict[str, QAction], QMenu]:
+    """Create ``window``'s menus and actions, each connected to the window's method its command names.
+
+    Returns the actions by command name and the (empty) File → Open Recent menu.
+    """
     actions: dict[str, QAction] = {}
     menus: dict[str, QMenu] = {}
+    recent_menu: QMenu | None = None
     layouts = QActionGroup(window)
     for command in COMMANDS:
         action = QAction(command.label, window)
@@ -106,11 +106,12 @@ def build_menus(window: ViewerWindow) -> dict[str, QAction]:
         menu = menus[command.menu]
         menu.addAction(action)
         if command.name == "open":
-            window.recent_menu = menu.addMenu("Open &Recent")
+            recent_menu = menu.addMenu("Open &Recent")
         if command.name in _SEPARATE_AFTER:
             menu.addSeparator()
         actions[command.name] = action
-    return actions
+    assert recent_menu is not None  # the table has an open command
+    return actions, recent_menu
 
 
 class ShortcutsDialog(QDialog):

@@ -77,7 +77,7 @@ class DifferencePane(ImagePane):
     # --- the difference -----------------------------------------------------------------------------
     def refresh(self) -> bool:
         """Take the difference of the newest renders of the partner and LIIF when they show one view."""
-        partner, liif = self.store.top(self.sources[0]), self.store.top("liif")
+        partner, liif = self.store.newest(self.sources[0]), self.store.newest("liif")
         if partner is None or liif is None or partner.viewport != liif.viewport:
             return False
         pair = (id(partner), id(liif))

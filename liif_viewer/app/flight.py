@@ -3,7 +3,8 @@
 Time, not frame count, drives the motion (a late frame is skipped, not slowed), and each
 frame asks the LIIF worker for its view at once, so the LIIF pane shows the best level the
 progressive render reached (stand-in, preview or final) while all panes move together.
-The scale grows geometrically with smoothstep timing, as :func:`render.demos.flight_viewports`.
+The scale grows geometrically with smoothstep timing (:func:`tasks.demos.ease`), as in the headless
+:func:`tasks.demos.flight_viewports`.
 """
 
 from __future__ import annotations
@@ -15,16 +16,11 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from ..tasks.demos import ease
 from .controller import RenderController
 from .view_state import ViewState
 
-__all__ = ["FlightSettings", "ZoomFlight", "ease"]
-
-
-def ease(t: float) -> float:
-    """Smoothstep: starts and ends gently (the headless flight uses the same curve)."""
-    t = min(1.0, max(0.0, t))
-    return t * t * (3 - 2 * t)
+__all__ = ["FlightSettings", "ZoomFlight"]
 
 
 @dataclass(frozen=True)

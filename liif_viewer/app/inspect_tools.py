@@ -1,28 +1,30 @@
 """The window's Inspect commands: the line profile (P), the histogram of the view, the navigator (N).
 
 ``InspectTools`` hangs off the window as ``window.inspect``; the command table names its methods
-(``inspect.toggle_profile``…). Profiles and histograms are computed from what the panes show (the
-render store's layers) by the headless functions of ``render.inspection``; a change of the view or
-of a render schedules one recomputation on the next turn of the event loop, so a burst of them
-costs one.
+(``inspect.toggle_profile``…). It is given what it uses (the view state, the render store, the panes,
+the controller, the status bar, and the main window its dock goes in), not the viewer's window.
+Profiles and histograms are computed from what the panes show (the render store's layers) by the
+headless functions of ``render.inspection``; a change of the view or of a render schedules one
+recomputation on the next turn of the event loop, so a burst of them costs one.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QMainWindow
 
 from ..render.inspection import channel_values, line_points, luma_histogram, sample_layers
 from ..render.viewport import Viewport
+from .controller import RenderController
 from .inspect_dock import InspectDock
 from .line_overlay import Line, LineOverlay
 from .messages import SOURCES
 from .navigator import NAVIGATOR_MIN_ZOOM, Navigator
-
-if TYPE_CHECKING:
-    from .window import ViewerWindow
+from .pane_area import PaneArea
+from .status import StatusPanel
+from .store import RenderStore
+from .view_state import ViewState
 
 __all__ = ["InspectTools", "DOCK_MIN_PX"]
 
@@ -30,16 +32,20 @@ DOCK_MIN_PX = 200  # logical px of the dock's height when it opens
 
 
 class InspectTools(QObject):
-    """Profile line, profile and histogram dock, and navigators for one ``ViewerWindow``.
+    """Profile line, profile and histogram dock, and navigators over the panes of ``area``.
 
     ``profile`` is the last computed profile: (distance in image px, {source: values}) for the view
     ``profile_view``; ``histograms`` the last histograms ({source: 256 counts}) for ``histogram_view``.
+    ``checked`` (command name, on) says when a checkable command (profile, navigator) turns on or off.
     """
 
-    def __init__(self, window: ViewerWindow) -> None:
+    checked = Signal(str, bool)
+
+    def __init__(self, window: QMainWindow, state: ViewState, store: RenderStore, area: PaneArea,
+                 controller: RenderController, status: StatusPanel) -> None:
         super().__init__(window)
-        self.window = window
-        self.state, self.store, self.area = window.state, window.store, window.area
+        self.window = window  # the dock's main window
+        self.state, self.store, self.area, self.controller, self.status = state, store, area, controller, status
         self.line: Line | None = None
         self.drawing = False
         self.channel = "luma"
@@ -65,7 +71,7 @@ class InspectTools(QObject):
         self._timer.timeout.connect(self.refresh)
         self.state.changed.connect(self._on_view)
         self.store.changed.connect(self._on_store)
-        window.controller.opened.connect(self._on_opened)
+        controller.opened.connect(self._on_opened)
 
     # --- commands -----------------------------------------------------------------------------------
     def toggle_profile(self) -> None:
@@ -80,7 +86,7 @@ class InspectTools(QObject):
         self._check("profile", on)
         if on:
             self._show_dock("profile")
-            self.window.status.message("drag a line across the image (P again: drag pans)", 8000)
+            self.status.message("drag a line across the image (P again: drag pans)", 8000)
 
     def show_histogram(self) -> None:
         """The histogram of the view, per pane."""
@@ -115,7 +121,7 @@ class InspectTools(QObject):
         self._schedule()
 
     def _update_navigators(self) -> None:
-        shown = self.navigator_shown() and self.window.controller.doc is not None
+        shown = self.navigator_shown() and self.controller.doc is not None
         for pane, navigator in self.navigators.items():
             navigator.setVisible(shown and pane.isVisible())
         self._check("navigator", shown)
@@ -128,9 +134,7 @@ class InspectTools(QObject):
             self.window.resizeDocks([self.dock], [height], Qt.Orientation.Vertical)
 
     def _check(self, command: str, on: bool) -> None:
-        commands = getattr(self.window, "commands", None)  # None while the window builds its menus
-        if commands is not None:
-            commands[command].setChecked(on)
+        self.checked.emit(command, on)
 
     def _on_opened(self, _image: object) -> None:
         self.histograms = {}
@@ -157,7 +161,7 @@ class InspectTools(QObject):
         """Recompute what the dock shows now."""
         self._timer.stop()
         self._update_navigators()
-        doc, vp = self.window.controller.doc, self.state.viewport
+        doc, vp = self.controller.doc, self.state.viewport
         visible = [s for s in SOURCES if s in self.area.visible_sources()]
         if self.line is None or doc is None:
             self.profile = self.profile_view = None
@@ -173,7 +177,7 @@ class InspectTools(QObject):
             self.dock.set_profile(distance, values)
         if self.dock.isVisible() and self.dock.tab == "histogram" and doc is not None:
             for source in visible:
-                top = self.store.top(source)
+                top = self.store.newest(source)
                 if top is not None and top.final:  # a view's final render (partial LIIF images are not)
                     self.histograms[source] = luma_histogram(top.u8, top.viewport, doc.size)
             self.histograms = {s: c for s, c in self.histograms.items() if s in visible}

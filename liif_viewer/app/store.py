@@ -83,9 +83,9 @@ class RenderStore(QObject):
             self._liif_standin = Layer.of(image)
             self.changed.emit("liif")
 
-    def top(self, source: str) -> PaneImage | None:
-        """The newest render of ``source`` (not the top layer: a LIIF partial render lies under the last final
-        render of the same zoom, so for LIIF it is the first, bottom layer)."""
+    def newest(self, source: str) -> PaneImage | None:
+        """The newest render of ``source``; not always the top layer: a LIIF partial render lies under the
+        last final render of the same zoom, so for LIIF it is the bottom one of its renders."""
         layers = self._layers[source]
         if not layers:
             return None
@@ -115,8 +115,8 @@ class RenderStore(QObject):
 
     def is_current(self, source: str, vp: Viewport) -> bool:
         """Whether ``source`` shows its final render made for exactly ``vp``."""
-        top = self.top(source)
-        return top is not None and top.final and top.viewport == vp
+        newest = self.newest(source)
+        return newest is not None and newest.final and newest.viewport == vp
 
     def sample(self, source: str, vp: Viewport, screen_xy: tuple[float, float]) -> tuple[int, int, int] | None:
         """RGB that ``source`` shows at ``screen_xy`` (device px of ``vp``), from a render at the same scale."""

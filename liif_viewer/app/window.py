@@ -55,11 +55,12 @@ class ViewerWindow(QMainWindow):
         self._hover: tuple[float, float] | None = None
         self._shortcuts: ShortcutsDialog | None = None
         self._closed = False
-        self.recent_menu = None
         self.tools = WindowTools(self, self.state, self.controller, self.area, self.status, self.settings,
                                  self.leave_full_screen)  # Export and Demo commands
-        self.inspect = InspectTools(self)  # line profile, histogram, navigator
-        self.commands = build_menus(self)
+        self.inspect = InspectTools(self, self.state, self.store, self.area, self.controller,
+                                    self.status)  # line profile, histogram, navigator
+        self.commands, self.recent_menu = build_menus(self)
+        self.inspect.checked.connect(lambda name, on: self.commands[name].setChecked(on))
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.setWindowTitle("liif-viewer")
         self.setAcceptDrops(True)

@@ -1,5 +1,5 @@
 """What every command shares: the one-line ``UserError``, ``say``, the progress bar, the model
-loader, the model options and opening the input image."""
+loader, the model options, opening the input image and its output size."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..files.image_io import LoadedImage
 
-__all__ = ["UserError", "say", "load_model", "progress_bar", "add_model_options", "open_image"]
+__all__ = ["UserError", "say", "load_model", "progress_bar", "add_model_options", "open_image", "output_size"]
 
 
 class UserError(Exception):
@@ -57,3 +57,17 @@ def open_image(path: str) -> LoadedImage:
         return load_image(path)
     except ImageLoadError as exc:
         raise UserError(str(exc)) from None
+
+
+def output_size(width: float, height: float, args: argparse.Namespace) -> tuple[int, int]:
+    """Output size of a ``width`` x ``height`` source from ``--scale`` or ``--size``; errors in the options' words."""
+    from ..render.sizes import output_size, parse_size
+
+    try:
+        size = parse_size(args.size) if args.size else None
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        return output_size(width, height, args.scale, size)
+    except ValueError:  # no size and no positive scale
+        raise UserError("give a positive --scale or a --size") from None

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ._common import UserError, add_model_options, load_model, open_image, progress_bar, say
+from ._common import UserError, add_model_options, load_model, open_image, output_size, progress_bar, say
 
 if TYPE_CHECKING:
     from ..files.image_io import LoadedImage
@@ -86,23 +86,21 @@ def _write_export(args: argparse.Namespace, image: LoadedImage, request: ExportR
 
 
 def _upscale_request(args: argparse.Namespace, image: LoadedImage) -> ExportRequest:
-    from ..render.sizes import output_size, parse_size
     from ..tasks.export import ExportRequest
 
     try:
-        size = output_size(image.width, image.height, args.scale, parse_size(args.size) if args.size else None)
+        size = output_size(image.width, image.height, args)
         return ExportRequest((0, 0, image.width, image.height), size, "liif", "fast" if args.fast else "exact")
     except ValueError as exc:
         raise UserError(str(exc)) from None
 
 
 def _export_request(args: argparse.Namespace, image: LoadedImage) -> ExportRequest:
-    from ..render.sizes import output_size, parse_size
     from ..tasks.export import ExportRequest, parse_region
 
     try:
         region = parse_region(args.region) if args.region else (0.0, 0.0, float(image.width), float(image.height))
-        size = output_size(region[2], region[3], args.scale, parse_size(args.size) if args.size else None)
+        size = output_size(region[2], region[3], args)
         return ExportRequest(region, size, args.method, "fast" if args.fast else "exact")
     except ValueError as exc:
         raise UserError(str(exc)) from None

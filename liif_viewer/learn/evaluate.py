@@ -23,6 +23,7 @@ import torch
 from ..files.image_io import ImageLoadError
 from ..model import LIIF
 from ..render.engine import RenderEngine
+from ..render.inspection import psnr as plain_psnr
 from ..render.viewport import Viewport
 from .eval_data import BenchmarkSet, bicubic_upsample, prepare_pair
 
@@ -72,14 +73,13 @@ def shave_px(protocol: str, scale: int) -> int:
 def psnr(pred: np.ndarray, target: np.ndarray, protocol: str, scale: int) -> float:
     """PSNR (dB) of ``pred`` against ``target``, both (H, W, 3) in [0, 1], under ``protocol``."""
     shave = shave_px(protocol, scale)
-    diff = np.asarray(pred, np.float64) - np.asarray(target, np.float64)
+    pred, target = np.asarray(pred, np.float64), np.asarray(target, np.float64)
     if protocol == "benchmark":
-        diff = diff @ np.asarray(Y_COEFFS)
-    valid = diff[shave:-shave, shave:-shave]
-    if valid.size == 0:
+        pred, target = pred @ np.asarray(Y_COEFFS), target @ np.asarray(Y_COEFFS)
+    valid = (slice(shave, -shave), slice(shave, -shave))
+    if pred[valid].size == 0:
         raise ValueError(f"image {target.shape[1]}x{target.shape[0]} is no larger than its {shave}-pixel border")
-    mse = float(np.mean(valid**2))
-    return float("inf") if mse == 0 else float(-10 * np.log10(mse))
+    return plain_psnr(pred[valid], target[valid])
 
 
 def protocol_for(set_name: str, protocol: str = "auto") -> str:

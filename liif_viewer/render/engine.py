@@ -21,7 +21,6 @@ released when it stops, and the preview keeps at most ``PREVIEW_WORKING_BYTES``.
 from __future__ import annotations
 
 import itertools
-import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -334,15 +333,6 @@ class RenderEngine:
         return [tiles[i:i + size] for i in range(0, len(tiles), size)]
 
     # --- composing views ----------------------------------------------------------------------------
-    def _lattice_tiles(self, vp: Viewport) -> list[tuple[int, int]]:
-        t = self.screen_tile
-        ox, oy = vp.origin_lattice
-        txs = range(math.floor(ox / t), math.floor((ox + vp.width - 1) / t) + 1)
-        tys = range(math.floor(oy / t), math.floor((oy + vp.height - 1) / t) + 1)
-        cx, cy = (ox + vp.width / 2) / t, (oy + vp.height / 2) / t
-        return sorted(((tx, ty) for ty in tys for tx in txs),
-                      key=lambda k: (k[0] + .5 - cx) ** 2 + (k[1] + .5 - cy) ** 2)
-
     def _paste(self, canvas: np.ndarray, vp: Viewport, tx: int, ty: int, tile: np.ndarray) -> None:
         t = self.screen_tile
         ox, oy = vp.origin_lattice
@@ -367,7 +357,7 @@ class RenderEngine:
         """
         t = self.screen_tile
         ox, oy = vp.origin_lattice
-        tiles = self._lattice_tiles(vp)
+        tiles = vp.visible_tiles(self.screen_tile)
         if order == "rows":
             tiles.sort(key=lambda k: (k[1], k[0]))
         if not self.liif_applies:  # too small for LIIF: the stand-in, tile by tile
@@ -395,7 +385,7 @@ class RenderEngine:
 
     def tile_count(self, vp: Viewport) -> int:
         """How many screen tiles ``iter_view_tiles`` yields for ``vp``."""
-        return len(self._lattice_tiles(vp))
+        return len(vp.visible_tiles(self.screen_tile))
 
     def render_liif_sync(self, vp: Viewport, precision: str = "exact",
                          cancel: Callable[[], bool] | None = None) -> np.ndarray:
@@ -429,7 +419,7 @@ class RenderEngine:
             yield from self._render_one_pass(vp, precision, cancel, request_id, start)
             return
         inside = max(1, self._inside_pixels(vp))
-        tiles = self._lattice_tiles(vp)
+        tiles = vp.visible_tiles(self.screen_tile)
         missing = [k for k in tiles if not self.tile_job(vp, *k, precision, cancel)[2]]
         store = self.features(precision, min(vp.sx, vp.sy))
         keys = sorted({fk for k in missing for fk in self._view_feature_keys(vp, k, precision)})

@@ -6,14 +6,13 @@ blocks (rectangles of tiles, :mod:`.feature_blocks`), each from its pixels plus 
 own zero padding applies), keeping only the interior, so each tile equals the
 whole-image encoding: the halo is at least the encoder's receptive radius. Tiles are
 encoded on demand, nearest to the view first, and kept in an LRU cache with a byte
-budget; the tiles the current frame needs are never evicted while it is being drawn.
+budget (:class:`.lru.ByteLRU`); the tiles the current frame needs are never evicted while it is being drawn.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
@@ -22,6 +21,7 @@ import torch
 from ..model import LIIF
 from ..model.fused_encoder import FAST_HALO, EncodeCancelled, image_encoder
 from .feature_blocks import Block, plan_blocks
+from .lru import ByteLRU
 
 __all__ = ["FeatureStore", "TileKey"]
 
@@ -61,14 +61,11 @@ class FeatureStore:
         if precision == "fast":  # approximate codes: a narrower halo costs less than their own error
             self.halo = min(self.halo, FAST_HALO)
         self._encode = image_encoder(model, precision, self.device)  # channels_last, fused (fp32 or bf16 convs)
-        self.budget_bytes = budget_bytes
         self.rows = math.ceil(self.height / tile)
         self.cols = math.ceil(self.width / tile)
-        self._cache: OrderedDict[TileKey, torch.Tensor] = OrderedDict()
-        self._bytes = 0
-        self._pinned: set[TileKey] = set()
+        self._cache = ByteLRU(budget_bytes)  # TileKey → (C, th, tw) codes; thread-safe
         self._planned: list[Block] = []  # blocks of the frame being drawn, not yet encoded (see ``plan``)
-        self._lock = threading.Lock()
+        self._count_lock = threading.Lock()
         #: tiles encoded so far (a tile evicted and encoded again counts twice).
         self.encodes = 0
 
@@ -88,8 +85,7 @@ class FeatureStore:
 
     def has(self, key: TileKey) -> bool:
         """Whether tile ``key`` is encoded and cached."""
-        with self._lock:
-            return key in self._cache
+        return key in self._cache
 
     def pin(self, keys: Iterable[TileKey]) -> None:
         """Protect ``keys`` from eviction (the frame being drawn); replaces the previous pin set.
@@ -98,31 +94,26 @@ class FeatureStore:
         evicting and encoding again within one frame); the next pin set brings the cache back
         within the budget.
         """
-        with self._lock:
-            self._pinned = set(keys)
-            self._evict()
+        self._cache.pin(keys)
+
+    @property
+    def budget_bytes(self) -> int:
+        """How many bytes of codes the cache keeps (more only while pinned tiles need more)."""
+        return self._cache.budget_bytes
 
     def set_budget(self, budget_bytes: int) -> None:
         """Change the byte budget, evicting least recently used tiles past it now (pinned ones stay)."""
-        with self._lock:
-            self.budget_bytes = budget_bytes
-            self._evict()
+        self._cache.set_budget(budget_bytes)
 
     @property
     def cached_bytes(self) -> int:
         """Bytes of codes held now."""
-        return self._bytes
+        return self._cache.nbytes
 
     @property
     def limit_bytes(self) -> int:
         """What the cache may hold now: the budget, or the pinned tiles when they alone need more."""
-        with self._lock:
-            pinned = sum(self._nbytes(self._cache[k]) for k in self._pinned if k in self._cache)
-        return max(self.budget_bytes, pinned)
-
-    @staticmethod
-    def _nbytes(feat: torch.Tensor) -> int:
-        return feat.numel() * feat.element_size()
+        return self._cache.limit_bytes
 
     # --- encoding -------------------------------------------------------------------------------------
     @torch.no_grad()
@@ -147,27 +138,13 @@ class FeatureStore:
 
     def ensure(self, key: TileKey) -> torch.Tensor:
         """The codes of tile ``key`` (C, th, tw), encoding them when missing."""
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
         feat = self._encode_box((key[0], key[0] + 1, key[1], key[1] + 1))[0][1]
-        with self._lock:
-            self.encodes += 1
-            if key not in self._cache:
-                self._cache[key] = feat
-                self._bytes += self._nbytes(feat)
-                self._evict()
-            return self._cache.get(key, feat)
-
-    def _evict(self) -> None:
-        """Drop least recently used tiles past the budget, never pinned ones (lock held)."""
-        for key in list(self._cache):
-            if self._bytes <= self.budget_bytes:
-                break
-            if key in self._pinned:
-                continue
-            self._bytes -= self._nbytes(self._cache.pop(key))
+        self._add(key, feat)
+        cached = self._cache.get(key)  # the codes another thread cached first, if it did
+        return feat if cached is None else cached
 
     def plan(self, keys: Iterable[TileKey], centre_yx: tuple[float, float] | None = None) -> None:
         """Plan the blocks of a whole frame's missing ``keys`` at once (replacing any previous plan).
@@ -216,14 +193,9 @@ class FeatureStore:
 
     def _add(self, key: TileKey, feat: torch.Tensor) -> bool:
         """Cache ``feat`` as tile ``key`` unless it is there already; whether it was added."""
-        with self._lock:
+        with self._count_lock:
             self.encodes += 1
-            if key in self._cache:
-                return False
-            self._cache[key] = feat
-            self._bytes += feat.numel() * feat.element_size()
-            self._evict()
-            return True
+        return self._cache.add(key, feat)
 
     # --- assembling regions ---------------------------------------------------------------------------
     def region(self, row0: int, row1: int, col0: int, col1: int) -> torch.Tensor:

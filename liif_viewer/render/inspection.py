@@ -1,4 +1,4 @@
-"""Headless data of the viewer's inspection tools: line profiles, difference images, histograms.
+"""Headless data of the viewer's inspection tools: line profiles, difference images, histograms, PSNR.
 
 Everything works on what a pane shows: uint8 RGB renders, each made for its own
 :class:`Viewport` (screen pixel (r, c) of a render covers the image box of lattice pixel
@@ -16,7 +16,7 @@ from .resample import inside_span
 from .viewport import Viewport
 
 __all__ = ["LUMA", "CHANNELS", "channel_values", "line_points", "sample_render", "sample_layers",
-           "abs_difference", "colourise", "luma_histogram"]
+           "abs_difference", "psnr", "colourise", "luma_histogram"]
 
 #: Luma weights of displayed 8-bit RGB (ITU-R BT.601, as the eval's Y channel, without its offset).
 LUMA = (0.299, 0.587, 0.114)
@@ -83,6 +83,16 @@ def abs_difference(a_u8: np.ndarray, b_u8: np.ndarray) -> np.ndarray:
     diff -= np.minimum(a_u8, b_u8)  # |a − b| in uint8, no wider copies (it runs on the GUI thread)
     out = np.maximum(diff[..., 0], diff[..., 1])
     return np.maximum(out, diff[..., 2], out=out)
+
+
+def psnr(a: np.ndarray, b: np.ndarray, peak: float = 1.0) -> float:
+    """PSNR (dB) of two images of one scale whose full range is ``peak`` (inf when they are equal).
+
+    The one PSNR of the package: the bench, the fast-mode study and the eval's protocols (which
+    first take the Y channel and shave the border) all come here.
+    """
+    mse = float(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2))
+    return math.inf if mse == 0 else 10 * math.log10(peak * peak / mse)
 
 
 def colourise(values: np.ndarray, levels: tuple[float, float], lut: np.ndarray) -> np.ndarray:

@@ -16,9 +16,10 @@ from PIL import Image
 
 from .viewport import Viewport
 
-__all__ = ["METHODS", "render_classic", "inside_span", "to_display_uint8", "standin_method"]
+__all__ = ["FILTERS", "render_classic", "inside_span", "to_display_uint8", "standin_method"]
 
-METHODS = {
+#: The classic methods by name, each with the Pillow filter that renders it.
+FILTERS = {
     "nearest": Image.Resampling.NEAREST,
     "bilinear": Image.Resampling.BILINEAR,
     "bicubic": Image.Resampling.BICUBIC,
@@ -59,8 +60,8 @@ def to_display_uint8(rgb: np.ndarray) -> np.ndarray:
 def render_classic(image_u8: np.ndarray, vp: Viewport, method: str = "bilinear",
                    background: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> np.ndarray:
     """Render ``image_u8`` (H, W, 3) uint8 in ``vp`` with ``method``; float32 (vp.height, vp.width, 3)."""
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    if method not in FILTERS:
+        raise ValueError(f"method must be one of {sorted(FILTERS)}, got {method!r}")
     height, width = image_u8.shape[:2]
     out = np.empty((vp.height, vp.width, 3), np.float32)
     out[:] = background
@@ -78,6 +79,6 @@ def render_classic(image_u8: np.ndarray, vp: Viewport, method: str = "bilinear",
     crop = image_u8[y0:y1, x0:x1]
     padded = np.pad(crop, ((pad_y0, pad_y0), (pad_x0, pad_x0), (0, 0)), mode="edge")
     box = (bx0 - x0 + pad_x0, by0 - y0 + pad_y0, bx1 - x0 + pad_x0, by1 - y0 + pad_y0)
-    resized = Image.fromarray(padded).resize((c1 - c0, r1 - r0), METHODS[method], box=box)
+    resized = Image.fromarray(padded).resize((c1 - c0, r1 - r0), FILTERS[method], box=box)
     out[r0:r1, c0:c1] = np.asarray(resized, np.float32) / 255.0
     return out

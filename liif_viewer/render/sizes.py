@@ -1,4 +1,7 @@
-"""Output sizes for ``upscale`` and ``export``: parsing ``WxH`` and scale factors."""
+"""Output sizes for ``upscale`` and ``export``: parsing ``WxH`` and scale factors.
+
+Errors are plain ``ValueError``s about the values; the CLI words them for its options.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ def output_size(width: int, height: int, scale: float | None = None,
     """Output (width, height) from a scale factor (rounded to nearest pixel) or an explicit size."""
     if size is not None:
         return size
-    if scale is None or not scale > 0:
-        raise ValueError("give a positive --scale or a --size")
+    if scale is None:
+        raise ValueError("neither a scale nor a size is given")
+    if not scale > 0:
+        raise ValueError(f"the scale must be positive, got {scale:g}")
     return max(1, round(width * scale)), max(1, round(height * scale))

@@ -119,6 +119,19 @@ class Viewport:
         ys = (oy + np.arange(self.height, dtype=np.float64) + 0.5) / self.sy
         return xs, ys
 
+    def visible_tiles(self, tile: int) -> list[tuple[int, int]]:
+        """Screen tiles (tx, ty) of ``tile`` lattice px square that this view touches, nearest its middle first.
+
+        Tile (tx, ty) holds lattice columns [tx * tile, (tx + 1) * tile) and rows [ty * tile, (ty + 1) * tile),
+        so views at one scale share tiles wherever they overlap.
+        """
+        ox, oy = self.origin_lattice
+        txs = range(math.floor(ox / tile), math.floor((ox + self.width - 1) / tile) + 1)
+        tys = range(math.floor(oy / tile), math.floor((oy + self.height - 1) / tile) + 1)
+        cx, cy = (ox + self.width / 2) / tile, (oy + self.height / 2) / tile
+        return sorted(((tx, ty) for ty in tys for tx in txs),
+                      key=lambda k: (k[0] + .5 - cx) ** 2 + (k[1] + .5 - cy) ** 2)
+
     def sub_view(self, x0: int, y0: int, width: int, height: int) -> Viewport:
         """The part of this view starting at screen pixel (x0, y0): same lattice, same pixels."""
         ox, oy = self.origin_lattice

@@ -27,19 +27,14 @@ from ..locations import sample_image
 from ..model import LIIF, describe_device, grid_cell, grid_norm_yx
 from ..render.engine import RenderEngine
 from ..render.fast_query import FoldedDecoder
+from ..render.inspection import psnr
 from ..render.prefetch import prefetch_steps
 from ..render.viewport import Viewport
 from . import lod_stress
 
-__all__ = ["run_bench", "SAMPLE", "psnr_db"]
+__all__ = ["run_bench", "SAMPLE"]
 
 SAMPLE = sample_image()
-
-
-def psnr_db(a: np.ndarray, b: np.ndarray) -> float:
-    """PSNR of two images in [0, 1] (inf when identical)."""
-    mse = float(np.mean((np.asarray(a, np.float64) - b) ** 2))
-    return float("inf") if mse == 0 else 10 * np.log10(1.0 / mse)
 
 
 def _median_time(fn: Callable[[], object], repeats: int) -> float:
@@ -73,7 +68,7 @@ def _query_throughputs(model: LIIF, rgb: np.ndarray, device: torch.device, repea
         run()  # warm-up
         out[f"{precision}_px_s"] = n / _median_time(run, repeats)
     out["naive_px_s"] = n / naive_s
-    out["fast_query_psnr_db"] = psnr_db(results["fast"].clamp(0, 1).cpu().numpy(),
+    out["fast_query_psnr_db"] = psnr(results["fast"].clamp(0, 1).cpu().numpy(),
                                         results["exact"].clamp(0, 1).cpu().numpy())
     return out
 
@@ -100,7 +95,7 @@ def _pane_timings(model: LIIF, rgb: np.ndarray, device: torch.device, repeats: i
         "first_preview_s": statistics.median(first),
         "full_pane_s": statistics.median(full),
         "full_pane_exact_s": exact_s,
-        "fast_psnr_db": psnr_db(fast_img, exact_img),
+        "fast_psnr_db": psnr(fast_img, exact_img),
     }
 
 
@@ -139,7 +134,7 @@ def _lod(model: LIIF, rgb: np.ndarray, device: torch.device, repeats: int) -> di
         out[f"lod_x{zoom}_exact_px_s"] = vp.width * vp.height / exact_s
         out[f"lod_x{zoom}_speedup"] = exact_s / fast_s
         out[f"lod_x{zoom}_progressive_s"] = statistics.median(progressive_times)
-        out[f"lod_x{zoom}_psnr_db"] = psnr_db(fast_img, exact_img)
+        out[f"lod_x{zoom}_psnr_db"] = psnr(fast_img, exact_img)
         out[f"lod_x{zoom}_max_levels"] = float(np.abs(fast_img - exact_img).max() * 255)
         out[f"lod_x{zoom}_evaluated"] = statistics.median(fractions)
         engine.tiles.clear()

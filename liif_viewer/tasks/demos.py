@@ -26,8 +26,8 @@ from ..render.viewport import Viewport
 if TYPE_CHECKING:  # torch is imported only where an engine is made (the viewer's window starts without it)
     from ..render.engine import RenderEngine
 
-__all__ = ["SweepSpec", "sweep_input", "sweep_resolutions", "sweep_frames", "flight_viewports", "flight_frames",
-           "label_frame"]
+__all__ = ["SweepSpec", "sweep_input", "sweep_resolutions", "sweep_frames", "ease", "flight_viewports",
+           "flight_frames", "label_frame"]
 
 _LABEL_BG = (0, 0, 0)
 _LABEL_FG = (255, 255, 255)
@@ -101,8 +101,10 @@ def sweep_frames(engine: RenderEngine, spec: SweepSpec,
 
 
 # --- zoom flight -------------------------------------------------------------------------------------
-def _ease(t: float) -> float:
-    return t * t * (3 - 2 * t)  # smoothstep: starts and ends gently
+def ease(t: float) -> float:
+    """Smoothstep on ``t`` clamped to [0, 1]: starts and ends gently (this flight and the viewer's live one)."""
+    t = min(1.0, max(0.0, t))
+    return t * t * (3 - 2 * t)
 
 
 def flight_viewports(image_size: tuple[int, int], pane_size: tuple[int, int], target_xy: tuple[float, float],
@@ -113,7 +115,7 @@ def flight_viewports(image_size: tuple[int, int], pane_size: tuple[int, int], ta
     total = math.log(zoom / fit.scale)
     out = []
     for k in range(frames):
-        t = _ease(k / (frames - 1)) if frames > 1 else 1.0
+        t = ease(k / (frames - 1)) if frames > 1 else 1.0
         out.append(fit.zoomed_at(anchor, math.exp(total * t)))
     return out
 

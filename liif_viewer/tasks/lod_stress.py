@@ -20,12 +20,13 @@ import numpy as np
 
 from ..files.image_io import load_image, to_uint8
 from ..render.engine import RenderEngine
+from ..render.inspection import psnr
 from ..render.lod import EXPORT, SCREEN, LodSettings
 from ..render.viewport import Viewport
 
 __all__ = ["StressView", "ViewError", "ZOOMS", "ODD_ZOOMS", "MODES", "BOUND", "benchmark_photos", "shared_benchmarks",
            "centre_crops", "make_views", "measure_view", "pixels_over", "run_views", "summarise", "headline",
-           "bench_subset", "psnr"]
+           "bench_subset"]
 
 #: Zooms of the study (screen px per image px).
 ZOOMS = (4.5, 6.0, 8.0, 12.0, 16.0, 20.0, 24.0, 30.0, 48.0, 64.0)
@@ -73,12 +74,6 @@ class ViewError:
         out = asdict(self)
         out.update(out.pop("view"))
         return out
-
-
-def psnr(a: np.ndarray, b: np.ndarray, peak: float = 1.0) -> float:
-    """PSNR of two images of the same scale (inf when identical)."""
-    mse = float(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2))
-    return math.inf if mse == 0 else 10 * math.log10(peak * peak / mse)
 
 
 def pixels_over(mode: str, fast: np.ndarray, exact: np.ndarray) -> float:

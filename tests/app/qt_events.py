@@ -1,7 +1,9 @@
 """Synthetic input events (QTest's mouseMove carries no buttons, so drags are sent by hand), and a timer
-that a test fires by hand."""
+that a test fires by hand. ``scripts/soak.py`` drives the viewer with the same events."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QWheelEvent
@@ -16,27 +18,31 @@ def wheel(widget: QWidget, x: float, y: float, notches: float = 1.0) -> None:
     QApplication.sendEvent(widget, event)
 
 
-def _mouse(widget: QWidget, kind: QEvent.Type, x: float, y: float, button: Qt.MouseButton,
-           buttons: Qt.MouseButton) -> None:
+def mouse(widget: QWidget, kind: QEvent.Type, x: float, y: float, button: Qt.MouseButton,
+          buttons: Qt.MouseButton) -> None:
+    """Send one mouse event of ``kind`` at (x, y) logical px: ``button`` caused it, ``buttons`` are held."""
     pos = QPointF(x, y)
     event = QMouseEvent(kind, pos, QPointF(widget.mapToGlobal(pos)), button, buttons, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(widget, event)
 
 
-def drag(widget: QWidget, start: tuple[float, float], end: tuple[float, float], steps: int = 5) -> None:
-    """Press the left button at ``start``, move in ``steps`` to ``end``, release."""
+def drag(widget: QWidget, start: tuple[float, float], end: tuple[float, float], steps: int = 5,
+         between: Callable[[], None] | None = None) -> None:
+    """Press the left button at ``start``, move in ``steps`` to ``end`` (``between()`` before each move), release."""
     left = Qt.MouseButton.LeftButton
-    _mouse(widget, QEvent.Type.MouseButtonPress, *start, left, left)
+    mouse(widget, QEvent.Type.MouseButtonPress, *start, left, left)
     for i in range(1, steps + 1):
+        if between is not None:
+            between()
         x = start[0] + (end[0] - start[0]) * i / steps
         y = start[1] + (end[1] - start[1]) * i / steps
-        _mouse(widget, QEvent.Type.MouseMove, x, y, Qt.MouseButton.NoButton, left)
-    _mouse(widget, QEvent.Type.MouseButtonRelease, *end, left, Qt.MouseButton.NoButton)
+        mouse(widget, QEvent.Type.MouseMove, x, y, Qt.MouseButton.NoButton, left)
+    mouse(widget, QEvent.Type.MouseButtonRelease, *end, left, Qt.MouseButton.NoButton)
 
 
 def hover(widget: QWidget, x: float, y: float) -> None:
     """Move the mouse over ``widget`` with no button held."""
-    _mouse(widget, QEvent.Type.MouseMove, x, y, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton)
+    mouse(widget, QEvent.Type.MouseMove, x, y, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton)
 
 
 class ManualTimer(QObject):

@@ -158,7 +158,7 @@ def test_zoom_flight_lands_at_the_zoom_with_the_target_fixed(qtbot, window):
     for _, screen_xy in seen:  # the target stays where it was (to the lattice's snap)
         assert abs(screen_xy[0] - anchor[0]) <= 1.0 and abs(screen_xy[1] - anchor[1]) <= 1.0
     wait_settled(qtbot, window)
-    assert window.store.top("liif").viewport == state.viewport  # LIIF catches up at the end
+    assert window.store.newest("liif").viewport == state.viewport  # LIIF catches up at the end
 
 
 def test_a_resize_during_the_flight_keeps_the_target_in_view(qtbot, window):

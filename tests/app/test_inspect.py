@@ -59,7 +59,7 @@ def _check_against_the_image_and_engine(window, model, line):
     # Bilinear: a straight ramp between the pixel centres 20.5 and 25.5
     np.testing.assert_allclose(values["bilinear"], np.interp(centres - 0.5, np.arange(48), EDGE_GREYS), atol=1.0)
     # LIIF: what the LIIF pane shows (its final render of this view) at those very screen pixels …
-    shown = window.store.top("liif")
+    shown = window.store.newest("liif")
     assert shown.final and shown.viewport == vp
     luma = [0.299, 0.587, 0.114]
     np.testing.assert_allclose(values["liif"], shown.u8[rows, cols].astype(float) @ luma, atol=1e-6)
@@ -118,7 +118,7 @@ def test_the_difference_view_is_liif_minus_bilinear_of_the_panes_own_images(qtbo
     pane = window.area.diff
     wait_settled(qtbot, window)
     qtbot.waitUntil(lambda: pane.difference_view == window.state.viewport, timeout=120_000)
-    liif, bilinear = window.store.top("liif"), window.store.top("bilinear")
+    liif, bilinear = window.store.newest("liif"), window.store.newest("bilinear")
     assert liif.final and liif.viewport == bilinear.viewport == window.state.viewport
     expected = np.abs(liif.u8.astype(int) - bilinear.u8.astype(int)).max(axis=2)
     np.testing.assert_array_equal(pane.difference, expected)
@@ -132,10 +132,10 @@ def test_the_difference_view_is_liif_minus_bilinear_of_the_panes_own_images(qtbo
     wait_settled(qtbot, window)
     qtbot.waitUntil(lambda: pane.difference_view == window.state.viewport and pane.sources[0] == "pixels"
                     and pane.difference is not None, timeout=120_000)
-    pixels = window.store.top("pixels")
+    pixels = window.store.newest("pixels")
     assert pixels.viewport == window.state.viewport
     np.testing.assert_array_equal(pane.difference,
-                                  np.abs(window.store.top("liif").u8.astype(int) - pixels.u8.astype(int)).max(2))
+                                  np.abs(window.store.newest("liif").u8.astype(int) - pixels.u8.astype(int)).max(2))
 
 
 def test_clicking_in_the_navigator_centres_the_view_on_that_point(qtbot, make_window, face_png):
@@ -168,7 +168,7 @@ def test_the_histogram_counts_each_panes_view_and_liif_keeps_the_tones(qtbot, ma
     window.inspect.show_histogram()
     wait_settled(qtbot, window)
     qtbot.waitUntil(lambda: set(window.inspect.histograms) == {"pixels", "bilinear", "liif"}
-                    and all(window.store.top(s).viewport == window.state.viewport for s in window.inspect.histograms)
+                    and all(window.store.newest(s).viewport == window.state.viewport for s in window.inspect.histograms)
                     and window.inspect.histogram_view == window.state.viewport and not window.inspect.pending,
                     timeout=120_000)
     vp = window.state.viewport

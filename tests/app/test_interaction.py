@@ -47,9 +47,9 @@ def test_drag_pans_all_three_panes_together(qtbot, make_window, face_png):
     # right away, every pane paints its old render moved by the drag; then all re-render the same region
     wait_settled(qtbot, window)
     vp = window.state.viewport
-    rects = {window.store.top(s).viewport.image_rect() for s in SOURCES}
+    rects = {window.store.newest(s).viewport.image_rect() for s in SOURCES}
     assert rects == {vp.image_rect()}
-    assert all(window.store.top(s).viewport == vp for s in SOURCES)
+    assert all(window.store.newest(s).viewport == vp for s in SOURCES)
     # the same image point sits under the same screen pixel in every pane: the grabs line up
     grabs = [p.grab().toImage() for p in window.area.visible_panes()]
     assert len({(g.width(), g.height()) for g in grabs}) == 1
@@ -120,10 +120,10 @@ def test_the_liif_pane_gets_the_bilinear_panes_pixels_as_its_stand_in_at_once(qt
     window.controller.use_debounce_timer(ManualTimer())  # never fired: hold LIIF back, the stand-in is all that comes
     window.state.pan_by(-100, 20)
     vp = window.state.viewport
-    qtbot.waitUntil(lambda: window.store.top("bilinear").viewport == vp, timeout=60_000)
+    qtbot.waitUntil(lambda: window.store.newest("bilinear").viewport == vp, timeout=60_000)
     qtbot.waitUntil(lambda: window.store.layers("liif")[0].image.viewport == vp, timeout=60_000)
     standin = window.store.layers("liif")[0].image
-    assert not standin.final and standin.u8 is window.store.top("bilinear").u8  # the same render, not a second
+    assert not standin.final and standin.u8 is window.store.newest("bilinear").u8  # the same render, not a second
     assert window.store.layers("liif")[-1].image.final  # the last LIIF render lies over it, moved
     window.controller.request_liif()
     wait_settled(qtbot, window)

@@ -33,7 +33,7 @@ def test_a_12_mp_photo_at_fit_shows_the_area_averaged_input_in_the_liif_pane(qtb
     wait_settled(qtbot, window, 300_000)
     vp = window.state.viewport
     assert window.state.fitting and vp.scale < 0.2
-    shown = window.store.top("liif")
+    shown = window.store.newest("liif")
     assert shown.final and shown.viewport == vp
     expected = to_display_uint8(render_classic(np.asarray(window.controller.doc.u8), vp, "area", BACKGROUND))
     levels = np.abs(shown.u8.astype(np.int16) - expected)

@@ -31,7 +31,7 @@ def test_liif_pane_final_image_equals_the_engine_render(qtbot, make_window, mode
     for change in (lambda: None, lambda: wheel(pane, 40, 60, notches=4), lambda: drag(pane, (80, 80), (37, 101))):
         change()
         wait_settled(qtbot, window)
-        shown = window.store.top("liif")
+        shown = window.store.newest("liif")
         assert shown.final and shown.viewport == window.state.viewport
         expected = to_display_uint8(engine.render_liif_sync(shown.viewport, precision))
         np.testing.assert_array_equal(shown.u8, expected)
@@ -66,7 +66,7 @@ def test_a_burst_of_20_zoom_events_renders_once_at_full_resolution(qtbot, make_w
     new_finals = worker.final_ids[finals_before:]
     assert new_finals == [controller.liif_request.request_id]
     assert len(worker.started_ids) - started_before == 1  # earlier views were never rendered
-    assert window.store.top("liif").viewport == window.state.viewport
+    assert window.store.newest("liif").viewport == window.state.viewport
 
 
 def test_the_liif_pane_renders_off_the_gui_thread_while_the_event_loop_runs(qtbot, make_window, tmp_path):
@@ -160,7 +160,7 @@ def test_the_liif_pane_shows_a_stand_in_while_the_model_loads(qtbot, make_window
     finally:
         release.set()  # never leave the worker blocked, even when an assertion failed
     wait_settled(qtbot, window)
-    assert window.store.top("liif").final  # LIIF replaced the stand-in
+    assert window.store.newest("liif").final  # LIIF replaced the stand-in
 
 
 def test_transparent_parts_show_a_checkerboard_in_every_pane(qtbot, make_window, tmp_path):
@@ -178,7 +178,7 @@ def test_transparent_parts_show_a_checkerboard_in_every_pane(qtbot, make_window,
     vp = window.state.viewport
     light, dark = round(0.80 * 255), round(0.62 * 255)
     for source in ("pixels", "bilinear", "liif"):
-        shown = window.store.top(source)
+        shown = window.store.newest(source)
         assert shown.final and shown.viewport == vp, source
         u8 = shown.u8.astype(int)
         # image x 60..90 (screen = (x - left) * 3) is fully transparent: the checkerboard alone
@@ -206,7 +206,7 @@ def test_a_one_pixel_image_shows_its_colour_in_the_liif_pane(qtbot, make_window,
     open_and_settle(qtbot, window, path)
     vp = window.state.viewport
     assert vp.scale > 50  # fit: one pixel fills the pane's height
-    shown = window.store.top("liif")
+    shown = window.store.newest("liif")
     assert shown.final and shown.viewport == vp
     middle = shown.u8[vp.height // 4:3 * vp.height // 4, vp.width // 2 - 20:vp.width // 2 + 20]
     assert (middle.reshape(-1, 3) == (200, 30, 30)).all()  # not LIIF's mottled (184, 60, 51)

@@ -16,7 +16,7 @@ from tests.app.qt_events import drag, hover
 
 
 def shown_sources(window) -> set[str]:
-    return {s for s in SOURCES if window.store.top(s) is not None}
+    return {s for s in SOURCES if window.store.newest(s) is not None}
 
 
 def test_opening_an_image_shows_it_in_all_three_panes(qtbot, make_window, face_png):
@@ -29,7 +29,7 @@ def test_opening_an_image_shows_it_in_all_three_panes(qtbot, make_window, face_p
     vp = window.state.viewport
     assert window.state.fitting and vp.scale == window.state.fit_scale
     for source in SOURCES:
-        top = window.store.top(source)
+        top = window.store.newest(source)
         assert top.final and top.viewport == vp and top.u8.shape == (vp.height, vp.width, 3)
     panes = window.area.visible_panes()
     assert len({(p.width(), p.height()) for p in panes}) == 1  # one viewport serves every pane
@@ -40,7 +40,7 @@ def test_opening_an_image_shows_it_in_all_three_panes(qtbot, make_window, face_p
 def test_opening_a_corrupt_file_keeps_the_previous_image_and_says_why(qtbot, make_window, face_png, tmp_path):
     window = make_window()
     open_and_settle(qtbot, window, face_png)
-    before = {s: window.store.top(s) for s in SOURCES}
+    before = {s: window.store.newest(s) for s in SOURCES}
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a PNG")
     with qtbot.waitSignal(window.open_failed, timeout=60_000) as blocker:
@@ -53,7 +53,7 @@ def test_opening_a_corrupt_file_keeps_the_previous_image_and_says_why(qtbot, mak
     boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
     assert boxes and boxes[-1].text() == message
     boxes[-1].close()
-    assert {s: window.store.top(s) for s in SOURCES} == before
+    assert {s: window.store.newest(s) for s in SOURCES} == before
     assert window.controller.is_settled()
 
 
@@ -81,7 +81,7 @@ def test_layouts_liif_alone_and_swipe_with_a_draggable_divider(qtbot, make_windo
     window.set_layout("liif")
     assert window.area.visible_panes() == [window.area.panes["liif"]]
     wait_settled(qtbot, window)
-    assert window.store.top("liif").viewport.width == window.area.panes["liif"].width()
+    assert window.store.newest("liif").viewport.width == window.area.panes["liif"].width()
 
     window.set_layout("swipe")
     swipe = window.area.swipe
@@ -129,7 +129,7 @@ def test_cursor_readout_shows_position_and_every_panes_rgb(qtbot, make_window, n
     text = window.status.cursor.text()
     assert "Pixels {} {} {}".format(*expected) in text
     assert "Bilinear" in text and "LIIF" in text and "…" not in text
-    liif = window.store.top("liif").u8[sy, sx]
+    liif = window.store.newest("liif").u8[sy, sx]
     assert "LIIF {} {} {}".format(*liif) in text
 
 
@@ -189,7 +189,7 @@ def test_without_a_model_the_classic_panes_still_work(qtbot, make_window, face_p
     qtbot.waitUntil(lambda: window.controller.liif_available is False, timeout=60_000)
     assert "not-a-checkpoint.pth" in window.status.bar.currentMessage()
     open_and_settle(qtbot, window, face_png)
-    assert window.store.top("pixels").final and window.store.top("liif") is None
+    assert window.store.newest("pixels").final and window.store.newest("liif") is None
     assert window.status.device.text() == "LIIF unavailable"
 
 
@@ -210,7 +210,7 @@ def test_paste_shows_the_clipboard_image_and_copy_gives_the_liif_view(qtbot, mak
     wait_settled(qtbot, window)
     window.copy_view()
     copied = qimage_to_u8(QGuiApplication.clipboard().image())
-    np.testing.assert_array_equal(copied, window.store.top("liif").u8)
+    np.testing.assert_array_equal(copied, window.store.newest("liif").u8)
 
 
 def test_progress_text_stays_on_one_line_inside_the_bar(qtbot):

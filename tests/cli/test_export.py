@@ -80,3 +80,10 @@ def test_a_folder_that_takes_no_files_fails_before_any_work(tmp_path, capsys, mo
 def test_bad_region_is_a_clear_error(tmp_path, capsys):
     assert main(["export", str(SAMPLE), "-o", str(tmp_path / "x.png"), "--size", "10x10", "--region", "1,2"]) == 1
     assert "X,Y,W,H" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["upscale", "export"])
+def test_a_scale_that_is_not_positive_is_a_clear_error_in_the_options_words(tmp_path, capsys, command):
+    assert main([command, str(SAMPLE), "-o", str(tmp_path / "x.png"), "--scale", "-2"]) == 1
+    assert capsys.readouterr().err.strip() == "error: give a positive --scale or a --size"
+    assert not (tmp_path / "x.png").exists()

@@ -11,6 +11,7 @@ from PIL import Image
 
 from liif_viewer.cli import main
 from liif_viewer.files.image_io import load_image, to_uint8
+from liif_viewer.render.inspection import psnr
 from tests.conftest import ROOT
 
 
@@ -37,10 +38,6 @@ def test_upscale_sizes(photo, tmp_path, model, args, size):
         assert img.info.get("Source") == "crop.png"
 
 
-def _psnr(a: np.ndarray, b: np.ndarray) -> float:
-    return float(10 * np.log10(1.0 / np.mean((a.astype(np.float64) - b) ** 2)))
-
-
 def test_liif_beats_bicubic_on_x4(tmp_path, sample_rgb, model):
     hr8 = to_uint8(sample_rgb[128:256, 160:288])  # 128x128 crop of a real photo
     lr = Image.fromarray(hr8).resize((32, 32), Image.Resampling.BICUBIC)
@@ -49,7 +46,7 @@ def test_liif_beats_bicubic_on_x4(tmp_path, sample_rgb, model):
     sr = load_image(tmp_path / "sr.png").rgb
     bic = np.asarray(lr.resize((128, 128), Image.Resampling.BICUBIC), np.float32) / 255
     hr = hr8 / 255.0
-    liif_db, bic_db = _psnr(sr, hr), _psnr(bic, hr)
+    liif_db, bic_db = psnr(sr, hr), psnr(bic, hr)
     assert liif_db > bic_db + 0.5, (liif_db, bic_db)
 
 

@@ -25,7 +25,7 @@ from liif_viewer.learn.evaluate import upsample_liif
 from liif_viewer.model import load_model
 from liif_viewer.model.checkpoint import read_checkpoint
 from liif_viewer.render.engine import RenderEngine
-from liif_viewer.tasks.bench import psnr_db
+from liif_viewer.render.inspection import psnr
 from tests.conftest import ROOT
 
 #: A tiny LIIF (2 blocks of 16 features, 2 x 32 MLP) so a few dozen CPU steps take seconds.
@@ -129,7 +129,7 @@ def test_finetuning_official_on_one_photo_does_not_lower_its_psnr(model, sample_
     lr = np.asarray(Image.fromarray(hr).resize((24, 24), Image.Resampling.BICUBIC))
 
     def psnr_x4(m: torch.nn.Module) -> float:
-        return psnr_db(upsample_liif(RenderEngine(m, "cpu"), lr, 96, 96), hr / 255.0)
+        return psnr(upsample_liif(RenderEngine(m, "cpu"), lr, 96, 96), hr / 255.0)
 
     before = psnr_x4(model)
     tuned, spec, adam, _ = start_state(model.checkpoint_path)

@@ -8,6 +8,7 @@ import torch
 
 from liif_viewer.model.coords import lattice_coord, lattice_size
 from liif_viewer.render.engine import CancelToken, RenderEngine
+from liif_viewer.render.inspection import psnr
 from liif_viewer.render.resample import to_display_uint8
 from liif_viewer.render.viewport import Viewport
 
@@ -63,8 +64,8 @@ def test_fast_view_psnr(engine):
     vp = Viewport(30.0, 30.0, 6.0, 120, 100)
     exact = engine.render_liif_sync(vp, "exact")
     fast = engine.render_liif_sync(vp, "fast")
-    psnr = 10 * np.log10(1 / np.mean((exact - fast) ** 2))
-    assert psnr >= 60, psnr
+    db = psnr(exact, fast)
+    assert db >= 60, db
 
 
 def test_progressive_steps_end_in_the_sync_result(engine):
@@ -140,7 +141,7 @@ def test_tiles_refined_together_equal_tiles_refined_alone(model, sample_rgb):
     t = alone.screen_tile
     ox, oy = vp.origin_lattice
     b = np.empty_like(a)
-    for tx, ty in alone._lattice_tiles(vp):  # one tile per call
+    for tx, ty in vp.visible_tiles(alone.screen_tile):  # one tile per call
         (tile,) = alone.liif_tiles(vp, [(tx, ty)], "fast")
         x0, y0 = tx * t - ox, ty * t - oy
         cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(vp.width, x0 + t), min(vp.height, y0 + t)
@@ -177,7 +178,7 @@ def test_a_fresh_view_encodes_only_the_feature_tiles_it_shows(model, sample_rgb)
     engine = RenderEngine(model)  # 256-px screen tiles: at x4 one covers 64 image px
     engine.set_image(sample_rgb)
     vp = Viewport(74.0, 74.0, 4.0, 64, 64)  # image px 66..82: inside feature tile (1, 1) of 48 px
-    tiles = engine._lattice_tiles(vp)
+    tiles = vp.visible_tiles(engine.screen_tile)
     whole = {fk for k in tiles for fk in engine.tile_feature_keys((4.0, 4.0), *k, "fast")}
     shown = {fk for k in tiles for fk in engine._view_feature_keys(vp, k, "fast")}
     steps = list(engine.render_liif(vp, "fast"))

@@ -1,4 +1,4 @@
-"""Profile sampling, difference images and histograms on real classic renders of synthetic images."""
+"""Profile sampling, difference images, PSNR and histograms on real classic renders of synthetic images."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from liif_viewer.render.inspection import (
     colourise,
     line_points,
     luma_histogram,
+    psnr,
     sample_layers,
     sample_render,
 )
@@ -76,6 +77,17 @@ def test_abs_difference_is_the_largest_channel_difference():
     np.testing.assert_array_equal(abs_difference(b, a), abs_difference(a, b))
     with pytest.raises(ValueError, match="differ in size"):
         abs_difference(a, b[:, :1])
+
+
+def test_psnr_of_a_known_error_at_either_peak():
+    a = np.full((4, 6, 3), 0.5)
+    assert psnr(a, a) == float("inf")
+    assert psnr(a, a + 0.01) == pytest.approx(40.0)  # mse 1e-4 of a full range of 1
+    assert psnr(a, a - 0.1) == pytest.approx(20.0)  # the sign of the error does not matter
+    u8 = to_display_uint8(render_classic(soft_edge(), Viewport(16, 8, 1.0, 32, 16), "nearest"))
+    off = u8.astype(np.int16) + 3  # 3 levels everywhere: mse 9 of a full range of 255
+    assert psnr(u8, off, 255.0) == pytest.approx(20 * np.log10(255 / 3))
+    assert psnr(u8, off, 255.0) == pytest.approx(psnr(u8 / 255.0, off / 255.0))
 
 
 def test_colourise_maps_levels_to_the_ends_of_the_table():

@@ -84,7 +84,7 @@ def test_dropped_tiles_are_freed_at_once_not_by_the_cyclic_collector(engine):
             vp = Viewport(56.0, 56.0, zoom, 150, 120)
             cancel = _cancel_after(engine, "fast", batches) if batches else None
             list(engine.render_liif(vp, "fast", cancel=cancel))
-            refs += [weakref.ref(engine.tile_job(vp, *k, "fast")[0]) for k in engine._lattice_tiles(vp)]
+            refs += [weakref.ref(engine.tile_job(vp, *k, "fast")[0]) for k in vp.visible_tiles(engine.screen_tile)]
         engine.tiles.clear()
         assert refs and all(ref() is None for ref in refs)
         gc.set_debug(gc.DEBUG_SAVEALL)

@@ -30,7 +30,7 @@ def test_a_value_that_grew_while_cached_does_not_shrink_the_count_when_evicted()
         value = Growing(1000)
         cache.put(("tile", round_), value)
         value.nbytes = 5000  # working state added by a render, then the tile is evicted
-    for value in cache._items.values():
+    for value in cache.values():
         value.nbytes = 1000  # renders done: working state released
     assert cache.nbytes == 3000 and cache.live_bytes() <= cache.budget_bytes
     assert len(cache) == 3

@@ -51,3 +51,18 @@ def test_invalid_viewports_raise():
         Viewport(0, 0, 1.0, 0, 10)
     with pytest.raises(ValueError):
         Viewport(0, 0, float("nan"), 10, 10)
+
+
+def test_visible_tiles_cover_the_view_once_nearest_the_middle_first():
+    vp = Viewport(50.0, 40.0, 2.0, 300, 200)  # lattice origin (-50, -20): columns [-50, 250), rows [-20, 180)
+    assert vp.origin_lattice == (-50, -20)
+    tiles = vp.visible_tiles(128)
+    assert sorted(tiles) == [(tx, ty) for tx in (-1, 0, 1) for ty in (-1, 0, 1)]
+    assert tiles[0] == (0, 0)  # the middle (lattice 100, 80) lies in tile (0, 0)
+    covered = np.zeros((200, 300), int)
+    for tx, ty in tiles:
+        x0, y0 = tx * 128 + 50, ty * 128 + 20
+        covered[max(0, y0):max(0, y0 + 128), max(0, x0):max(0, x0 + 128)] += 1
+    assert (covered == 1).all()
+    assert Viewport(32.0, 32.0, 2.0, 128, 128).visible_tiles(128) == [(0, 0)]  # exactly one tile
+    assert Viewport(32.5, 32.0, 2.0, 128, 128).visible_tiles(128) == [(0, 0), (1, 0)]  # one lattice px over

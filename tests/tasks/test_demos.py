@@ -12,6 +12,7 @@ from liif_viewer.render.engine import RenderEngine
 from liif_viewer.render.viewport import Viewport
 from liif_viewer.tasks.demos import (
     SweepSpec,
+    ease,
     flight_frames,
     flight_viewports,
     sweep_frames,
@@ -39,6 +40,16 @@ def test_sweep_frames_sizes_labels_and_content(small_engine):
         # Below the label band, frame k is the engine's LIIF output at resolution k, nearest up-sampled.
         np.testing.assert_array_equal(frame[40:, :96], shown[40:])
         assert frame[:8, :40].mean() < frame[40:, :96].mean()  # the dark label band is drawn
+
+
+def test_ease_starts_and_ends_gently_and_clamps():
+    ts = np.linspace(0, 1, 101)
+    values = [ease(t) for t in ts]
+    assert values[0] == 0.0 and values[-1] == 1.0 and values[50] == pytest.approx(0.5)
+    assert values == sorted(values)
+    assert ease(0.01) < 0.01 and ease(0.99) > 0.99  # slow at both ends
+    assert [ease(1 - t) for t in ts] == pytest.approx([1 - v for v in values])  # symmetric
+    assert ease(-0.5) == 0.0 and ease(1.5) == 1.0  # a late frame lands, not overshoots
 
 
 def test_flight_keeps_target_fixed_and_reaches_zoom():
