@@ -1,4 +1,4 @@
-"""Shared fixtures: the official model (fetched by the set-up command), data paths, headless Qt."""
+"""Shared fixtures: the official model (fetched by the set-up command), data paths, small images, headless Qt."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -40,6 +41,27 @@ def sample_rgb() -> np.ndarray:
     from liif_viewer.files.image_io import load_image
 
     return load_image(SAMPLE).rgb
+
+
+def write_crop(path: Path, x: int, y: int, width: int, height: int) -> Path:
+    """A crop of the sample photo (real detail, small enough for fast LIIF renders)."""
+    Image.open(SAMPLE).convert("RGB").crop((x, y, x + width, y + height)).save(path)
+    return path
+
+
+@pytest.fixture
+def face_png(tmp_path) -> Path:
+    """96 x 72 px of the astronaut's face."""
+    return write_crop(tmp_path / "face.png", 180, 90, 96, 72)
+
+
+@pytest.fixture
+def noise_png(tmp_path) -> Path:
+    """64 x 48 px of random colours: any resampling shows."""
+    rng = np.random.default_rng(4)
+    path = tmp_path / "noise.png"
+    Image.fromarray(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)).save(path)
+    return path
 
 
 def shared_dir(*parts: str) -> Path:

@@ -1,14 +1,10 @@
-"""Fixtures for the Qt tests: temporary settings, small images, a window on the session model."""
+"""Fixtures for the Qt tests: temporary settings, a window on the session model, waiting for it to settle."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
-
-from tests.conftest import SAMPLE
 
 
 @pytest.fixture(autouse=True)
@@ -29,27 +25,6 @@ def settings(tmp_path):
     from PySide6.QtCore import QSettings
 
     return QSettings(str(tmp_path / "viewer.ini"), QSettings.Format.IniFormat)
-
-
-def write_crop(path: Path, x: int, y: int, width: int, height: int) -> Path:
-    """A crop of the sample photo (real detail, small enough for fast LIIF renders)."""
-    Image.open(SAMPLE).convert("RGB").crop((x, y, x + width, y + height)).save(path)
-    return path
-
-
-@pytest.fixture
-def face_png(tmp_path) -> Path:
-    """96 x 72 px of the astronaut's face."""
-    return write_crop(tmp_path / "face.png", 180, 90, 96, 72)
-
-
-@pytest.fixture
-def noise_png(tmp_path) -> Path:
-    """64 x 48 px of random colours: any resampling shows."""
-    rng = np.random.default_rng(4)
-    path = tmp_path / "noise.png"
-    Image.fromarray(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)).save(path)
-    return path
 
 
 @pytest.fixture

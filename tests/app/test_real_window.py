@@ -52,7 +52,7 @@ def test_readme_lists_every_shortcut():
 
 
 def test_closing_mid_render_neither_hangs_nor_crashes(qtbot, make_window, tmp_path):
-    from tests.app.conftest import write_crop
+    from tests.conftest import write_crop
 
     window = make_window(900, 480)
     window.set_initial_view(4.0, None)

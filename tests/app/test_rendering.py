@@ -12,9 +12,9 @@ from PySide6.QtCore import QThread, QTimer
 from liif_viewer.app.messages import BACKGROUND
 from liif_viewer.render.engine import RenderEngine
 from liif_viewer.render.resample import to_display_uint8
-from tests.app.conftest import open_and_settle, wait_settled, write_crop
+from tests.app.conftest import open_and_settle, wait_settled
 from tests.app.qt_events import ManualTimer, drag, wheel
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, write_crop
 
 
 @pytest.mark.parametrize("precision", ["fast", "exact"])

@@ -8,7 +8,7 @@ from PySide6.QtCore import QSize
 
 from liif_viewer.app.run import app_icon, open_files
 from liif_viewer.cli import main
-from tests.app.conftest import write_crop
+from tests.conftest import write_crop
 
 
 def test_first_file_opens_and_the_rest_go_to_open_recent(qtbot, make_window, tmp_path):

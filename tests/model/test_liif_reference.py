@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from liif_viewer.model import grid_cell, grid_norm_yx, make_coord
+from liif_viewer.model import grid_cell, grid_norm_yx
 
 
 @pytest.mark.parametrize("case", ["grid_x4", "grid_aniso", "random_points"])
@@ -42,11 +42,6 @@ def test_render_grid_equals_query_and_is_clamped(model, reference_cases):
     expected = np.clip(data["output"] * 0.5 + 0.5, 0, 1).reshape(137, 171, 3)
     assert out.shape == (137, 171, 3)
     np.testing.assert_allclose(out.numpy(), expected, atol=1e-5)
-
-
-def test_make_coord_pixel_centres():
-    np.testing.assert_allclose(make_coord(4).numpy(), [-0.75, -0.25, 0.25, 0.75])
-    assert make_coord(1).item() == 0.0
 
 
 def test_output_is_continuous_across_latent_cell_edges(model, reference_cases):

@@ -96,18 +96,6 @@ def test_dropped_tiles_are_freed_at_once_not_by_the_cyclic_collector(engine):
         gc.enable()
 
 
-def test_tile_bytes_count_their_projections_while_a_pass_runs(engine):
-    vp = Viewport(56.0, 56.0, 2.0, 64, 64)
-    job, rect, _ = engine.tile_job(vp, 1, 1, "exact")
-    base = job.nbytes
-    assert base == job.sampler.values.nbytes + job.sampler.known.nbytes
-    list(job.preview_steps(rect))  # the coarse pass (every 4th pixel) projects the codes of the rect
-    codes = (rect[1] - rect[0]) // 2 + 3
-    assert job.nbytes - base >= codes * codes * 256 * 4  # the layer-1 projections, 1 KB per code
-    job.release()
-    assert job.nbytes == base
-
-
 def test_the_preview_is_skipped_when_its_working_state_would_pass_the_allowance(engine, monkeypatch):
     engine.features().region(0, 112, 0, 112)
     vp = Viewport(56.0, 56.0, 1.2, 130, 130)

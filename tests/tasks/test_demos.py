@@ -7,7 +7,6 @@ import pytest
 from PIL import Image
 
 from liif_viewer.files.image_io import to_uint8
-from liif_viewer.files.record import RecordError, write_animation
 from liif_viewer.render.engine import RenderEngine
 from liif_viewer.render.viewport import Viewport
 from liif_viewer.tasks.demos import (
@@ -71,34 +70,3 @@ def test_flight_frames_show_three_panes(model, sample_rgb):
     frames = list(flight_frames(engine, vps, "exact"))
     assert len(frames) == 3 and frames[0].shape == (40, 144, 3)
     np.testing.assert_array_equal(frames[-1][20:, 96:], to_uint8(engine.render_liif_sync(vps[-1], "exact"))[20:])
-
-
-@pytest.mark.parametrize("suffix", [".gif", ".png", ".mp4"])
-def test_recordings_are_readable_with_the_frame_count(tmp_path, suffix):
-    rng = np.random.default_rng(0)
-    frames = [np.full((31, 47, 3), k * 40, np.uint8) + rng.integers(0, 5, (31, 47, 3), dtype=np.uint8)
-              for k in range(5)]
-    path = tmp_path / f"anim{suffix}"
-    assert write_animation(path, iter(frames), fps=10) == 5
-    if suffix == ".mp4":
-        av = pytest.importorskip("av")
-        with av.open(str(path)) as container:
-            decoded = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
-        assert len(decoded) == 5 and decoded[0].shape == (32, 48, 3)  # padded to even sizes
-        assert abs(int(decoded[3][5, 5, 0]) - 121) < 12
-    else:
-        with Image.open(path) as img:
-            assert img.n_frames == 5 and img.size == (47, 31)
-    assert [p.name for p in tmp_path.iterdir()] == [path.name]
-
-
-def test_failed_recording_leaves_nothing(tmp_path):
-    def frames():
-        yield np.zeros((8, 8, 3), np.uint8)
-        raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        write_animation(tmp_path / "x.gif", frames())
-    with pytest.raises(RecordError, match="unknown animation format"):
-        write_animation(tmp_path / "x.avi", iter([]))
-    assert list(tmp_path.iterdir()) == []

@@ -14,6 +14,12 @@ from liif_viewer.cli import main
 from tests.conftest import ROOT
 
 
+@pytest.fixture(autouse=True)
+def _private_config(tmp_path, monkeypatch):
+    """The viewer processes never touch the user's settings (what tests/app/conftest.py does for the Qt tests)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
 def run_view(*args: str, scale_factor: str = "1", timeout_s: float = 600,
              **env_vars: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR=scale_factor, **env_vars)
