@@ -5,13 +5,13 @@
 pass), ``features``/``feature_blocks``/``prefetch`` (latent codes), ``fast_query`` (the folded MLP),
 ``lod``/``lod_checks``/``bands`` (adaptive refinement), ``tile_cache``/``memory`` (budgets),
 ``resample``/``alpha`` (classic methods, transparency), ``inspection`` (profiles, differences,
-histograms), ``sizes`` (output sizes) and ``cancel`` (the cancel token). Files are in
+histograms) and ``sizes`` (output sizes); the cancel token is :mod:`liif_viewer.cancel`. Files are in
 :mod:`liif_viewer.files`, the jobs built on the engine in :mod:`liif_viewer.tasks`.
 
 Importing the package imports none of its modules (the viewer's window starts without torch).
 """
 
 __all__ = [
-    "alpha", "bands", "cancel", "engine", "fast_query", "feature_blocks", "features", "inspection", "liif_tiles",
+    "alpha", "bands", "engine", "fast_query", "feature_blocks", "features", "inspection", "liif_tiles",
     "lod", "lod_checks", "memory", "prefetch", "resample", "sizes", "tile_cache", "view_pass", "viewport",
 ]
