@@ -198,3 +198,18 @@ def test_liif_worker_prefetches_around_a_final_view_while_idle(qtbot, model, sam
     finals = [u for u in updates if u.final]
     assert [u.request.request_id for u in finals] == [1, 2]
     assert [u.kind for u in updates if u.request.request_id == 2] == ["final"]  # straight from cache
+
+
+def test_the_liif_worker_publishes_its_model_and_device_once_before_it_is_ready(qtbot, model):
+    """Jobs that share the model (export, demos) get it by signal, not by reading the worker's engine."""
+    worker = LiifWorker()
+    events = []
+    worker.model_loaded.connect(lambda m, device: events.append(("loaded", m, str(device))))
+    worker.model_ready.connect(lambda text: events.append(("ready", text)))
+    worker.post(LoadModel(device="cpu", model=model))
+    worker.start()
+    try:
+        qtbot.waitUntil(lambda: len(events) == 2, timeout=120_000)
+    finally:
+        worker.stop()
+    assert events[0] == ("loaded", model, "cpu") and events[1][0] == "ready"
