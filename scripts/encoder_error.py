@@ -31,6 +31,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from liif_viewer.cancel import CancelToken  # noqa: E402
 from liif_viewer.files.image_io import load_image, to_uint8  # noqa: E402
 from liif_viewer.model import LIIF, load_model  # noqa: E402
 from liif_viewer.model.fused_encoder import FusedEncoder  # noqa: E402
@@ -55,8 +56,8 @@ def _variant_encoder(model: LIIF, spec: str) -> Callable[..., torch.Tensor]:
     blocks, stream = spec.split(":")
     fused = FusedEncoder(model.encoder, "fast", fp32_blocks=int(blocks), low_stream=stream == "low")
 
-    def encode(rgb: torch.Tensor, cancelled: Callable[[], bool] | None = None) -> torch.Tensor:
-        return fused((rgb - INPUT_MEAN) / INPUT_STD, cancelled)
+    def encode(rgb: torch.Tensor, cancel: CancelToken | None = None) -> torch.Tensor:
+        return fused((rgb - INPUT_MEAN) / INPUT_STD, cancel)
 
     return encode
 

@@ -6,7 +6,8 @@ Layers, lowest first (a module may import its own layer and the ones below):
 
 0. leaves, importing nothing else of the package so that every layer may use them:
    ``liif_viewer`` (the version), ``locations`` (where the data files are), ``files.atomic``
-   (the one atomic writer, used by ``model.weights`` too)
+   (the one atomic writer, used by ``model.weights`` too), ``cancel`` (the cancel token and ``Cancelled``,
+   raised from ``model`` up)
 1. ``model``: the paper's model (PyTorch)
 2. ``render``: the headless engine
 3. ``files``: image and animation files
@@ -34,7 +35,7 @@ import pytest
 from tests.conftest import ROOT
 
 PACKAGE = "liif_viewer"
-LEAVES = {"liif_viewer", "liif_viewer.locations", "liif_viewer.files.atomic"}
+LEAVES = {"liif_viewer", "liif_viewer.locations", "liif_viewer.files.atomic", "liif_viewer.cancel"}
 LAYERS = {"model": 1, "render": 2, "files": 3, "tasks": 4, "learn": 4, "desktop": 4, "app": 5, "cli": 6,
           "__main__": 6}
 

@@ -9,6 +9,7 @@ import logging
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ..files.image_io import ImageDocument
 from .messages import (
     CLASSIC_METHODS,
     SOURCES,
@@ -62,12 +63,15 @@ class RenderController(QObject):
         super().__init__(parent)
         self.state, self.store, self.area = state, store, area
         self.doc: OpenedImage | None = None
+        #: the LIIF worker's model and its device once loaded (given by signal, so read here in the GUI
+        #: thread); jobs that share the model (export, demos) take them from here
+        self.model: object | None = None
+        self.device: object = "cpu"
         self.precision = "fast"
         self.liif_available: bool | None = None  # None while the model loads
         self.model_phase_text = "loading the model…"  # the LIIF pane's note until the model is ready
         self.stale_dropped = 0  # results that arrived for a superseded request
         self._request_ids = itertools.count(1)
-        self._image_ids = itertools.count(1)
         self._classic_id = 0
         self._classic_shown: dict[str, int] = {}  # per source, the request id of the classic render shown
         self.liif_request: LiifRequest | None = None
@@ -82,6 +86,7 @@ class RenderController(QObject):
         self.classic.rendered.connect(self._on_classic)
         self.liif.updated.connect(self._on_liif)
         self.liif.phase.connect(self._on_model_phase)
+        self.liif.model_loaded.connect(self._on_model_loaded)
         self.liif.model_ready.connect(self._on_model_ready)
         self.liif.model_failed.connect(self._on_model_failed)
         self.liif.message.connect(self.message)
@@ -102,17 +107,15 @@ class RenderController(QObject):
         for worker in (self.classic, self.liif):
             worker.stop()
 
-    def open_path(self, path: str) -> int:
-        """Read ``path`` in the background; ``opened`` or ``open_failed`` follows. Returns the image id."""
-        image_id = next(self._image_ids)
-        self.classic.post(OpenImage(str(path), image_id))
-        return image_id
+    def open_path(self, path: str) -> None:
+        """Read ``path`` into a document in the background; ``opened`` or ``open_failed`` follows."""
+        self.classic.post(OpenImage(str(path)))
 
     def use_pixels(self, name: str, rgb: np.ndarray) -> int:
-        """Show in-memory pixels (float32 RGB (H, W, 3) in [0, 1]) as a new image called ``name``."""
-        image_id = next(self._image_ids)
-        self.classic.post(UseImage(name, image_id, rgb))
-        return image_id
+        """Show in-memory pixels (float32 RGB (H, W, 3) in [0, 1]) as a new document called ``name``; its id."""
+        document = ImageDocument(rgb, path=name)
+        self.classic.post(UseImage(document))
+        return document.id
 
     def readout(self, screen_xy: tuple[float, float]) -> tuple[tuple[float, float], dict[str, tuple | None]]:
         """Image position under ``screen_xy`` (device px), the RGB each source shows there, and the
@@ -187,7 +190,7 @@ class RenderController(QObject):
         # renders of the previous image (requests up to now) are not shown any more
         self._classic_shown = dict.fromkeys(SOURCES, self._classic_id + 1)
         self.store.set_base(image.u8 if image.alpha is None else _over_grey(image.u8, image.alpha))
-        self.liif.post(SetImage(image.image_id, image.rgb, image.alpha))
+        self.liif.post(SetImage(image))
         self.opened.emit(image)  # the window sets the initial view, which requests renders
         self.view_changed()
 
@@ -224,6 +227,9 @@ class RenderController(QObject):
         if self.liif_available is None and self.doc is not None:
             self.store.set_liif_note(text)
         self.model_phase.emit(text)
+
+    def _on_model_loaded(self, model: object, device: object) -> None:
+        self.model, self.device = model, device
 
     def _on_model_ready(self, device: str) -> None:
         # torch, Qt and the model are now loaded and live as long as the process. A full garbage

@@ -1,9 +1,11 @@
 """File → Export View… (Ctrl+E): a region of the image at any size, rendered in the background.
 
 The dialog is thin over :mod:`liif_viewer.tasks.export`: it builds an ``ExportRequest`` and runs
-an ``ExportJob`` on its own ``RenderEngine`` (sharing the viewer's model; inference only) in a
-``BackgroundJob``, so the panes keep rendering. Cancel stops at the next tile; the file is written
-atomically only when every tile is done, so a cancel or a failure leaves nothing behind.
+``run_export`` (the ``export`` command's pipeline, on an engine of its own sharing the viewer's
+model; inference only) on the open ``ImageDocument`` in a ``BackgroundJob``, so the panes keep
+rendering. The document carries the file's ICC, EXIF and alpha, so nothing is read again. Cancel
+stops at the next tile; the file is written atomically only when every tile is done, so a cancel or
+a failure leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -29,11 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..files.image_io import check_writable
-from ..tasks.export import ExportJob, ExportRequest
+from ..cancel import CancelToken
+from ..files.image_io import ImageDocument, ImageSaveError, check_writable
+from ..tasks.export import ExportRequest, run_export
 from .export_form import ExportForm, Region
 from .job_panel import JobPanel, ask_overwrite, ask_yes_no
-from .jobs import BackgroundJob, JobCancelled, UserFacingError
+from .jobs import BackgroundJob, UserFacingError
 from .settings import read_float, read_str
 
 __all__ = ["ExportDialog", "ExportSource", "FORMATS", "check_output_path"]
@@ -67,19 +69,23 @@ def available_memory_bytes() -> int | None:
 
 @dataclass(frozen=True, eq=False)
 class ExportSource:
-    """What the window hands the dialog: the image, the view's region, and the model (None: no LIIF)."""
+    """What the window hands the dialog: the open document, the view's region, and the model (None: no LIIF)."""
 
-    path: str  # the image file ('' or a name for pasted pixels)
-    rgb: np.ndarray  # float32 (H, W, 3) in [0, 1]
+    document: ImageDocument
     view: Region  # the LIIF pane's region, image px
     view_size: tuple[int, int]  # what the view shows of that region, device px
     model: object | None
     device: object = "cpu"
 
     @property
+    def path(self) -> str:
+        """The image file ('' or a name for pasted pixels)."""
+        return self.document.path
+
+    @property
     def size(self) -> tuple[int, int]:
         """(width, height) image px."""
-        return int(self.rgb.shape[1]), int(self.rgb.shape[0])
+        return self.document.size
 
 
 def check_output_path(path: Path) -> str:
@@ -90,27 +96,11 @@ def check_output_path(path: Path) -> str:
 
 
 def _export_work(source: ExportSource, request: ExportRequest, path: Path, quality: int):  # noqa: ANN202
-    def work(cancel: Callable[[], bool], report: Callable[[int, int], None]) -> tuple[Path, float]:
-        from ..files.image_io import ImageLoadError, ImageSaveError, LoadedImage, load_image
-        from ..render.engine import RenderEngine
-
+    def work(cancel: CancelToken, report: Callable[[int, int], None]) -> tuple[Path, float]:
         start = time.perf_counter()
-        engine = RenderEngine(source.model, source.device)
-        engine.set_image(source.rgb)
-        job = ExportJob(engine, request)
-        for done, total in job.run(cancel):
-            report(done, total)
-        if cancel():
-            raise JobCancelled
-        loaded = LoadedImage(source.rgb, source=source.path)
-        if source.path and Path(source.path).is_file():
-            try:  # the file's ICC, EXIF and alpha go to the output
-                loaded = load_image(source.path)
-            except (ImageLoadError, OSError):
-                pass
+        result = run_export(source.document, source.model, source.device, request, report, cancel)
         try:
-            sha256 = source.model.checkpoint_sha256 if source.model is not None else ""
-            out = job.save(path, loaded, sha256, quality=quality)
+            out = result.save(path, quality=quality)
         except ImageSaveError as exc:
             raise UserFacingError(str(exc)) from None
         return out, time.perf_counter() - start

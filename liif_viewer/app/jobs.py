@@ -1,8 +1,9 @@
 """Long one-off jobs (export, recording, sweep frames) on their own thread, with progress and a real Cancel.
 
-A job is a function ``work(cancel, report)`` that checks ``cancel()`` between small steps (tiles,
-frames) and calls ``report(done, total)``; its return value, its failure (one line) or its
-cancellation comes back by queued signal. These jobs use their own ``RenderEngine`` on the shared
+A job is a function ``work(cancel, report)`` that checks ``cancel.cancelled`` (a ``CancelToken``)
+between small steps (tiles, frames), raising ``Cancelled`` to stop part-way, and calls
+``report(done, total)``; its return value, its failure (one line) or its cancellation comes back
+by queued signal. These jobs use their own ``RenderEngine`` on the shared
 model (read-only inference), so the viewer's LIIF worker keeps rendering the panes meanwhile.
 """
 
@@ -14,18 +15,14 @@ from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from ..render.cancel import CancelToken
+from ..cancel import Cancelled, CancelToken
 from .worker import STOP_WAIT_MS, one_line
 
-__all__ = ["BackgroundJob", "JobCancelled", "UserFacingError", "format_eta"]
+__all__ = ["BackgroundJob", "UserFacingError", "format_eta"]
 
 logger = logging.getLogger(__name__)
 
 Work = Callable[[CancelToken, Callable[[int, int], None]], object]
-
-
-class JobCancelled(Exception):
-    """Raised inside a job's work when its cancel token is set (ends it as ``cancelled``)."""
 
 
 class UserFacingError(Exception):
@@ -74,10 +71,10 @@ class BackgroundJob(QThread):
             if isinstance(result, Iterator):
                 for item in result:
                     if self.token.cancelled:
-                        raise JobCancelled
+                        raise Cancelled
                     self.yielded.emit(item)
                 result = None
-        except JobCancelled:
+        except Cancelled:
             self.cancelled.emit()
             return
         except UserFacingError as exc:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..files.image_io import ImageDocument
 from ..render.viewport import Viewport
 
 __all__ = [
@@ -24,37 +25,52 @@ BACKGROUND = tuple(c / 255.0 for c in BACKGROUND_U8)
 # --- commands (run in order, never dropped) -------------------------------------------------------------
 @dataclass(frozen=True)
 class OpenImage:
-    """Read ``path`` as image number ``image_id``."""
+    """Read ``path`` into a new document."""
 
     path: str
-    image_id: int
 
 
 @dataclass(frozen=True, eq=False)
 class UseImage:
-    """Use pixels that are already in memory (e.g. pasted) as image number ``image_id``, called ``name``."""
+    """Use a document whose pixels are already in memory (e.g. pasted)."""
 
-    name: str
-    image_id: int
-    rgb: np.ndarray
+    document: ImageDocument
 
 
 @dataclass(frozen=True, eq=False)
 class OpenedImage:
-    """A successfully read image: ``rgb`` float32 (H, W, 3) in [0, 1], its display ``u8`` copy, and
-    ``alpha`` uint8 (H, W) when the file has transparency (None when it has none or is opaque)."""
+    """An opened image as the viewer holds it: its ``document`` (pixels, alpha, ICC, EXIF, path, id:
+    one for the controller, both workers, their engine and the export), the display copy ``u8``
+    (H, W, 3), and ``alpha``, the document's alpha when it has any transparency (else None)."""
 
-    image_id: int
-    path: str
-    rgb: np.ndarray
+    document: ImageDocument
     u8: np.ndarray
-    notes: tuple[str, ...] = ()
     alpha: np.ndarray | None = None
+
+    @property
+    def image_id(self) -> int:
+        """The document's id."""
+        return self.document.id
+
+    @property
+    def path(self) -> str:
+        """The file it came from (or the name of pixels that have none, e.g. pasted)."""
+        return self.document.path
+
+    @property
+    def rgb(self) -> np.ndarray:
+        """float32 (H, W, 3) in [0, 1] (the document's, not a copy)."""
+        return self.document.rgb
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What loading changed, e.g. ``grayscale shown as RGB``."""
+        return tuple(self.document.notes)
 
     @property
     def size(self) -> tuple[int, int]:
         """(width, height) in image px."""
-        return int(self.rgb.shape[1]), int(self.rgb.shape[0])
+        return self.document.size
 
 
 @dataclass(frozen=True)
@@ -68,11 +84,9 @@ class LoadModel:
 
 @dataclass(frozen=True, eq=False)
 class SetImage:
-    """Give the render engine image number ``image_id`` (``alpha``: uint8 (H, W) or None, for display)."""
+    """Give the render engine the opened ``image`` (its document, display copy and display alpha)."""
 
-    image_id: int
-    rgb: np.ndarray
-    alpha: np.ndarray | None = None
+    image: OpenedImage
 
 
 # --- requests (the newest wins; older pending ones are dropped unstarted) -------------------------------

@@ -24,37 +24,38 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..cancel import Cancelled, CancelToken
 from ..files.image_io import check_writable
 from ..files.record import FORMATS, RecordError, write_animation
 from .job_panel import JobPanel, ask_overwrite
-from .jobs import BackgroundJob, JobCancelled, UserFacingError
+from .jobs import BackgroundJob, UserFacingError
 from .settings import read_str
 
 __all__ = ["RecordDialog", "FrameSource"]
 
 #: builds (frames, frame count) for a recording; runs on the job's thread and must honour ``cancel``
-FrameSource = Callable[[Callable[[], bool]], tuple[Iterator[np.ndarray], int]]
+FrameSource = Callable[[CancelToken], tuple[Iterator[np.ndarray], int]]
 _FILTER = "Animated GIF (*.gif);;APNG (*.png *.apng);;MP4 video (*.mp4)"
 
 
 def _record_work(source: FrameSource, path: Path, fps: float):  # noqa: ANN202
-    def work(cancel: Callable[[], bool], report: Callable[[int, int], None]) -> tuple[Path, int]:
+    def work(cancel: CancelToken, report: Callable[[int, int], None]) -> tuple[Path, int]:
         frames, total = source(cancel)
         report(0, total)
 
         def checked() -> Iterator[np.ndarray]:
             for frame in frames:
-                if cancel():
-                    raise JobCancelled
+                if cancel.cancelled:
+                    raise Cancelled
                 yield frame
-            if cancel():
-                raise JobCancelled
+            if cancel.cancelled:
+                raise Cancelled
 
         try:
             count = write_animation(path, checked(), fps, progress=lambda k: report(k, total))
         except RecordError as exc:
-            if cancel():
-                raise JobCancelled from None
+            if cancel.cancelled:
+                raise Cancelled from None
             raise UserFacingError(str(exc)) from None
         return path, count
 

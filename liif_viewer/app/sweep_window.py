@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledSlider
 
-from ..tasks.demos import SweepSpec, sweep_frames, sweep_input, sweep_resolutions
+from ..cancel import CancelToken
+from ..tasks.demos import SweepSpec, run_sweep, sweep_input, sweep_resolutions
 from .jobs import BackgroundJob
 from .recording import RecordDialog
 
@@ -167,12 +168,8 @@ class SweepWindow(QWidget):
         small = sweep_input(self.rgb, self.spec.start, self.crop_box())
         spec, model, device = self.spec, self.model, self.device
 
-        def work(cancel: Callable[[], bool], report: Callable[[int, int], None]):  # noqa: ANN202
-            from ..render.engine import RenderEngine
-
-            engine = RenderEngine(model, device)
-            engine.set_image(small)
-            return sweep_frames(engine, spec, cancel)
+        def work(cancel: CancelToken, report: Callable[[int, int], None]):  # noqa: ANN202
+            return run_sweep(small, model, device, spec, cancel)
 
         self.job = BackgroundJob(work, self)
         self.job.yielded.connect(self._on_frame)
@@ -265,12 +262,9 @@ class SweepWindow(QWidget):
         """Record… the sweep described by the controls (final LIIF renders) to GIF, APNG or MP4."""
         spec, crop, rgb, model, device = self.current_spec(), self.crop_box(), self.rgb, self.model, self.device
 
-        def frames(cancel: Callable[[], bool]):  # noqa: ANN202
-            from ..render.engine import RenderEngine
-
-            engine = RenderEngine(model, device)
-            engine.set_image(sweep_input(rgb, spec.start, crop))
-            return (frame for _, frame in sweep_frames(engine, spec, cancel)), len(sweep_resolutions(spec))
+        def frames(cancel: CancelToken):  # noqa: ANN202
+            small = sweep_input(rgb, spec.start, crop)
+            return (frame for _, frame in run_sweep(small, model, device, spec, cancel)), len(sweep_resolutions(spec))
 
         self.record_dialog = RecordDialog("Record resolution sweep", f"{self.name}-sweep", frames, 12.0,
                                           self.settings, self)

@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QWidget
 
-from ..tasks.demos import flight_frames, flight_viewports
+from ..tasks.demos import flight_viewports, run_flight
 from .export_dialog import ExportDialog, ExportSource
 from .export_form import view_region
 from .flight import ZoomFlight
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QMainWindow
 
+    from ..cancel import CancelToken
     from .controller import RenderController
     from .pane_area import PaneArea
     from .status import StatusPanel
@@ -68,8 +69,8 @@ class WindowTools(QObject):
         self.status.message(text, ms)
 
     def _model(self) -> tuple[object | None, object]:
-        engine = self.controller.liif.engine
-        return (engine.model, engine.device) if engine is not None else (None, "cpu")
+        """The viewer's model and device (None until loaded), as the LIIF worker published them."""
+        return self.controller.model, self.controller.device
 
     def _image_name(self) -> str:
         doc = self.controller.doc
@@ -85,7 +86,7 @@ class WindowTools(QObject):
         region = view_region(vp, doc.size)
         view_size = (max(1, round(region[2] * vp.scale)), max(1, round(region[3] * vp.scale)))
         model, device = self._model()
-        return ExportSource(doc.path, doc.rgb, region, view_size, model, device)
+        return ExportSource(doc.document, region, view_size, model, device)
 
     def export_view(self) -> ExportDialog | None:
         """File → Export View… (Ctrl+E)."""
@@ -204,15 +205,11 @@ class WindowTools(QObject):
             self.flight.settings = self.flight_dialog.settings()
             self.target_xy = self.flight_dialog.target()
         flight, target = self.flight.settings, self.default_target()
-        rgb, size, precision = doc.rgb, doc.size, self.controller.precision
+        document, precision = doc.document, self.controller.precision
 
-        def frames(cancel: Callable[[], bool]):  # noqa: ANN202
-            from ..render.engine import RenderEngine
-
-            engine = RenderEngine(model, device)
-            engine.set_image(rgb)
-            viewports = flight_viewports(size, flight.record_pane, target, flight.zoom, flight.frames)
-            return flight_frames(engine, viewports, precision, cancel), flight.frames
+        def frames(cancel: CancelToken):  # noqa: ANN202
+            viewports = flight_viewports(document.size, flight.record_pane, target, flight.zoom, flight.frames)
+            return run_flight(document.rgb, model, device, viewports, precision, cancel, document.id), flight.frames
 
         self.record_dialog = RecordDialog("Record zoom flight", f"{self._image_name()}-flight", frames, flight.fps,
                                           self.settings, self.window)

@@ -84,12 +84,12 @@ class ViewerWindow(QMainWindow):
         self.status.precision_changed.connect(self.set_precision)
 
     # --- opening ------------------------------------------------------------------------------------
-    def open_path(self, path: str | Path) -> int:
+    def open_path(self, path: str | Path) -> None:
         """Open an image file in the background (the current image stays until it has loaded)."""
         self.status.message(f"opening {Path(path).name}…", 0)
         if self.controller.doc is None:
             self.area.set_hint(f"opening {Path(path).name}…")
-        return self.controller.open_path(str(path))
+        self.controller.open_path(str(path))
 
     def set_initial_view(self, zoom: float | None, center: tuple[float, float] | None) -> None:
         """Zoom (device px per image px) and centre (image px) to apply when the next image opens."""

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
-from ..files.image_io import ImageLoadError, load_image
+from ..cancel import CancelToken
+from ..files.image_io import ImageDocument, ImageLoadError, load_image
 from ..render.alpha import alpha_for_view, over_checkerboard
-from ..render.cancel import CancelToken
 from ..render.memory import Trimmer
 from ..render.resample import inside_span, render_classic, standin_method, to_display_uint8
 from ..render.viewport import Viewport
@@ -42,7 +42,7 @@ from .messages import (
 if TYPE_CHECKING:  # torch loads in the LIIF worker's thread, so the window shows before it is there
     from ..render.engine import RenderEngine
 
-__all__ = ["LiifWorker", "ClassicWorker", "one_line", "STOP_WAIT_MS"]
+__all__ = ["LiifWorker", "ClassicWorker", "one_line", "opened_image", "STOP_WAIT_MS"]
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +53,13 @@ logger = logging.getLogger(__name__)
 STOP_WAIT_MS = 120_000
 
 
-def display_alpha(alpha: np.ndarray | None) -> np.ndarray | None:
-    """A loaded image's alpha (float, [0, 1]) as uint8 for display; None when absent or fully opaque."""
-    if alpha is None:
-        return None
-    alpha8 = np.floor(np.clip(alpha, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
-    return None if bool((alpha8 == 255).all()) else alpha8
+def opened_image(document: ImageDocument) -> OpenedImage:
+    """``document`` as the viewer holds it: with its 8-bit display copy, and its alpha only when some
+    pixel is transparent (the same array, not a copy)."""
+    alpha = document.alpha
+    if alpha is not None and bool((alpha == 255).all()):
+        alpha = None
+    return OpenedImage(document, to_display_uint8(document.rgb), alpha)
 
 
 def one_line(exc: BaseException) -> str:
@@ -211,30 +212,25 @@ class ClassicWorker(_JobThread):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._image_id = 0
-        self._u8 = None
-        self._alpha: np.ndarray | None = None
+        self._image: OpenedImage | None = None
 
     def run_command(self, command: object) -> None:
-        """Read the image of an ``OpenImage`` (or take a ``UseImage``'s); it becomes the one classic renders use."""
+        """Read the document of an ``OpenImage`` (or take a ``UseImage``'s); it becomes the one classic
+        renders use, and goes to the GUI thread by ``opened``."""
         if isinstance(command, UseImage):
-            u8 = to_display_uint8(command.rgb)
-            self._image_id, self._u8, self._alpha = command.image_id, u8, None
-            self.opened.emit(OpenedImage(command.image_id, command.name, command.rgb, u8))
-            return
-        assert isinstance(command, OpenImage)
-        try:
-            loaded = load_image(command.path)
-        except ImageLoadError as exc:
-            self.open_failed.emit(command.path, str(exc))
-            return
-        except (OSError, ValueError, MemoryError) as exc:
-            self.open_failed.emit(command.path, f"cannot read {command.path}: {one_line(exc)}")
-            return
-        u8 = to_display_uint8(loaded.rgb)
-        alpha = display_alpha(loaded.alpha)
-        self._image_id, self._u8, self._alpha = command.image_id, u8, alpha
-        self.opened.emit(OpenedImage(command.image_id, command.path, loaded.rgb, u8, tuple(loaded.notes), alpha))
+            document = command.document
+        else:
+            assert isinstance(command, OpenImage)
+            try:
+                document = load_image(command.path)
+            except ImageLoadError as exc:
+                self.open_failed.emit(command.path, str(exc))
+                return
+            except (OSError, ValueError, MemoryError) as exc:
+                self.open_failed.emit(command.path, f"cannot read {command.path}: {one_line(exc)}")
+                return
+        self._image = opened_image(document)
+        self.opened.emit(self._image)
 
     def run_request(self, request: object, cancel: CancelToken) -> None:
         """Render each requested classic source of the current image."""
@@ -242,19 +238,21 @@ class ClassicWorker(_JobThread):
         vp = request.viewport
         done: dict[str, np.ndarray] = {}  # method → display pixels of this view
         for source in request.sources:
-            if cancel.cancelled or request.image_id != self._image_id:
+            if cancel.cancelled or self._image is None or request.image_id != self._image.image_id:
                 return
             method = CLASSIC_METHODS[source]
             done[method] = to_display_uint8(self._render(vp, method))
             self.rendered.emit(PaneImage(source, request.request_id, vp, done[method]))
-        if request.liif_standin and not cancel.cancelled and request.image_id == self._image_id:
+        if request.liif_standin and not cancel.cancelled and self._image is not None \
+                and request.image_id == self._image.image_id:
             method = standin_method(vp)  # the Bilinear pane's pixels when it has them (no second render)
             u8 = done[method] if method in done else to_display_uint8(self._render(vp, method))
             self.rendered.emit(PaneImage("liif", request.request_id, vp, u8, final=False))
 
     def _render(self, vp: Viewport, method: str) -> np.ndarray:
-        rgb = render_classic(self._u8, vp, method, BACKGROUND)
-        return rgb if self._alpha is None else over_checkerboard(rgb, alpha_for_view(self._alpha, vp, method))
+        image = self._image
+        rgb = render_classic(image.u8, vp, method, BACKGROUND)
+        return rgb if image.alpha is None else over_checkerboard(rgb, alpha_for_view(image.alpha, vp, method))
 
 
 #: Seconds between partial LIIF updates on screen. Each costs a frame copy, a conversion and a repaint
@@ -271,6 +269,7 @@ class LiifWorker(_JobThread):
     torch itself is imported here too, while the window is already up.
     """
 
+    model_loaded = Signal(object, object)  # the model and its torch device, once (before model_ready)
     model_ready = Signal(str)  # device description
     model_failed = Signal(str)  # one-line message; LIIF is unavailable
     message = Signal(str)  # progress of fetching weights etc.
@@ -280,10 +279,7 @@ class LiifWorker(_JobThread):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.engine: RenderEngine | None = None
-        self._image_id = 0
-        self._image_size = (1, 1)
-        self._rgb = None
-        self._alpha: np.ndarray | None = None
+        self._image: OpenedImage | None = None
         self.started_ids: list[int] = []  # requests whose render began
         self.final_ids: list[int] = []  # requests whose full-resolution render completed
         #: while idle after a final render, prepare what the views around it need (render/prefetch.py)
@@ -295,11 +291,8 @@ class LiifWorker(_JobThread):
         if isinstance(command, LoadModel):
             self._load_model(command)
         elif isinstance(command, SetImage):
-            self._image_id, self._alpha = command.image_id, command.alpha
-            self._image_size = (command.rgb.shape[1], command.rgb.shape[0])
-            if self.engine is not None:
-                self.engine.set_image(command.rgb)
-            self._rgb = command.rgb
+            self._image = command.image
+            self._give_engine_image()
             self.trimmer.maybe_trim()  # the previous image's caches are gone
 
     def _load_model(self, command: LoadModel) -> None:
@@ -321,9 +314,15 @@ class LiifWorker(_JobThread):
         # No warm-up render here: measured, a tiny render before the first view cost ~2.8 s on a busy
         # 2-core machine and took nothing off the first view (torch's first-use costs are small).
         self.engine = RenderEngine(model, device, background=BACKGROUND)
-        if self._rgb is not None:
-            self.engine.set_image(self._rgb)
+        self._give_engine_image()
+        self.model_loaded.emit(model, device)  # for the jobs that share the model (export, demos)
         self.model_ready.emit(describe_device(device))
+
+    def _give_engine_image(self) -> None:
+        """The engine renders the current document, under its id, with the display copy shared."""
+        image = self._image
+        if self.engine is not None and image is not None:
+            self.engine.set_image(image.rgb, image.image_id, image.u8)
 
     def after_request(self, request: object) -> None:
         """After a final LIIF render: prefetch around its view while no new request comes."""
@@ -338,14 +337,15 @@ class LiifWorker(_JobThread):
     def run_request(self, request: object, cancel: CancelToken) -> None:
         """Render the LIIF pane progressively, emitting each step until final or cancelled."""
         assert isinstance(request, LiifRequest)
-        if self.engine is None or request.image_id != self._image_id or self.engine.rgb is None:
+        image = self._image
+        if self.engine is None or image is None or request.image_id != image.image_id or self.engine.rgb is None:
             return
         self.started_ids.append(request.request_id)
         vp = request.viewport
-        inside = max(1, inside_pixels(vp, self._image_size))
+        inside = max(1, inside_pixels(vp, image.size))
         steps = self.engine.render_liif(vp, request.precision, cancel=cancel, request_id=request.request_id,
                                         partial_every_s=PARTIAL_EVERY_S)
-        alpha = None if self._alpha is None else alpha_for_view(self._alpha, vp, standin_method(vp))
+        alpha = None if image.alpha is None else alpha_for_view(image.alpha, vp, standin_method(vp))
         try:
             for step in steps:
                 if cancel.cancelled:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..files.image_io import LoadedImage
+    from ..files.image_io import ImageDocument
 
 __all__ = ["UserError", "say", "load_model", "progress_bar", "add_model_options", "open_image", "output_size"]
 
@@ -50,7 +50,7 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
 
 
-def open_image(path: str) -> LoadedImage:
+def open_image(path: str) -> ImageDocument:
     from ..files.image_io import ImageLoadError, load_image
 
     try:

@@ -17,16 +17,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["IMAGE_SUFFIXES", "BatchItem", "BatchSummary", "BatchStopped", "BatchAbort", "StopRequest", "expand_inputs",
+from ..cancel import Cancelled, CancelToken
+
+__all__ = ["IMAGE_SUFFIXES", "BatchItem", "BatchSummary", "BatchAbort", "expand_inputs",
            "plan_batch", "run_batch", "stop_on_sigint", "default_pattern", "batch_command"]
 
 #: Files a folder contributes to a batch (others in it are left alone).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif")
 _WRITABLE = {"png", "jpg", "jpeg", "tif", "tiff", "webp", "bmp"}  # {ext} of other sources becomes png
-
-
-class BatchStopped(Exception):
-    """The user asked the batch to stop; the current file was not written."""
 
 
 class BatchAbort(Exception):
@@ -121,28 +119,18 @@ def plan_batch(sources: Sequence[Path], out_dir: Path, pattern: str, fields: dic
     return items
 
 
-class StopRequest:
-    """Set by the first Ctrl+C of a batch; renders poll it between tiles."""
-
-    def __init__(self) -> None:
-        self.requested = False
-
-    def __call__(self) -> bool:
-        return self.requested
-
-
 @contextmanager
-def stop_on_sigint(say: Callable[[str], None]) -> Iterator[StopRequest]:
-    """While active, the first SIGINT only requests a stop (the second interrupts at once)."""
-    stop = StopRequest()
+def stop_on_sigint(say: Callable[[str], None]) -> Iterator[CancelToken]:
+    """While active, the first SIGINT cancels the token it gives (the second interrupts at once)."""
+    stop = CancelToken()
     if threading.current_thread() is not threading.main_thread():
         yield stop  # signals are delivered to the main thread only
         return
 
     def handler(_signum: int, _frame: object) -> None:
-        if stop.requested:
+        if stop.cancelled:
             raise KeyboardInterrupt
-        stop.requested = True
+        stop.cancel()
         say("stopping after the current tile (Ctrl+C again to stop at once)…")
 
     previous = signal.signal(signal.SIGINT, handler)
@@ -152,20 +140,22 @@ def stop_on_sigint(say: Callable[[str], None]) -> Iterator[StopRequest]:
         signal.signal(signal.SIGINT, previous)
 
 
-RenderOne = Callable[[BatchItem, Callable[[int, int], None], Callable[[], bool]], None]
+RenderOne = Callable[[BatchItem, Callable[[int, int], None], CancelToken], None]
 
 
 def run_batch(items: Sequence[BatchItem], render: RenderOne, *, overwrite: bool = False,
-              stop: Callable[[], bool] = lambda: False, say: Callable[[str], None] = print,
+              cancel: CancelToken | None = None, say: Callable[[str], None] = print,
               progress: Callable[[int, float, BatchItem], None] = lambda i, f, item: None) -> BatchSummary:
-    """Render every item in turn with ``render(item, update(done, total), stop)``.
+    """Render every item in turn with ``render(item, update(done, total), cancel)``.
 
-    ``render`` writes ``item.output`` atomically or raises; it raises BatchStopped when ``stop()``
-    turned true before it finished. ``progress(index, fraction of that file, item)`` drives one bar.
+    ``render`` writes ``item.output`` atomically or raises; it raises ``Cancelled`` when ``cancel``
+    was set before it finished (the file is not written). ``progress(index, fraction of that file,
+    item)`` drives one bar.
     """
+    cancel = cancel or CancelToken()
     summary = BatchSummary(total=len(items))
     for index, item in enumerate(items):
-        if stop():
+        if cancel.cancelled:
             summary.stopped = True
             break
         progress(index, 0.0, item)
@@ -177,8 +167,8 @@ def run_batch(items: Sequence[BatchItem], render: RenderOne, *, overwrite: bool 
             progress(index, done / max(total, 1), item)
 
         try:
-            render(item, update, stop)
-        except BatchStopped:
+            render(item, update, cancel)
+        except Cancelled:
             summary.stopped = True
             break
         except BatchAbort:
@@ -238,7 +228,7 @@ def batch_command(inputs: Sequence[str], out_dir: str, pattern: str, fields: dic
     start = time.perf_counter()
     try:
         with stop_on_sigint(report) as stop:
-            summary = run_batch(items, render, overwrite=overwrite, stop=stop, say=report, progress=progress)
+            summary = run_batch(items, render, overwrite=overwrite, cancel=stop, say=report, progress=progress)
     finally:
         bar.close()
     summary.failed[:0] = [(Path(p.split(": ", 1)[0]), p) for p in problems]

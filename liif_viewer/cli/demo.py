@@ -14,7 +14,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Record the resolution sweep or the zoom flight to GIF, APNG or MP4."""
     from ..files.record import RecordError, write_animation
     from ..render.sizes import parse_size
-    from ..tasks.demos import SweepSpec, flight_frames, flight_viewports, sweep_frames, sweep_input
+    from ..tasks.demos import SweepSpec, flight_viewports, run_flight, run_sweep, sweep_input
     from ..tasks.export import parse_region
 
     image = open_image(args.image)
@@ -32,20 +32,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     problem = check_writable(args.output, tuple(FORMATS))
     if problem:
         raise UserError(problem)
-    from ..render.engine import RenderEngine
-
     model, device = load_model(args)
-    engine = RenderEngine(model, device)
     if small is not None:
-        engine.set_image(small)
         spec = SweepSpec(args.from_px, args.to_px, args.frames or 60, width, args.bilinear, precision)
-        frames = (frame for _, frame in sweep_frames(engine, spec))
+        frames = (frame for _, frame in run_sweep(small, model, device, spec))
         total = spec.frames
     else:
-        engine.set_image(image.rgb)
         total = args.frames or max(2, round(args.seconds * args.fps))
-        frames = flight_frames(engine, flight_viewports((image.width, image.height), (width, height), at,
-                                                        args.zoom, total), precision)
+        frames = run_flight(image.rgb, model, device, flight_viewports(image.size, (width, height), at, args.zoom,
+                                                                        total), precision, image_id=image.id)
     update, close = progress_bar(f"demo {args.kind}", unit="frame")
     start = time.perf_counter()
     try:

@@ -11,18 +11,19 @@ from typing import TYPE_CHECKING
 from ._common import UserError, add_model_options, load_model, open_image, output_size, progress_bar, say
 
 if TYPE_CHECKING:
-    from ..files.image_io import LoadedImage
+    from ..cancel import CancelToken
+    from ..files.image_io import ImageDocument
     from ..tasks.export import ExportRequest
 
 __all__ = ["add_parsers", "cmd_upscale", "cmd_export"]
 
 
-def _render_export(args: argparse.Namespace, image: LoadedImage, request: ExportRequest, output: str | Path,
+def _render_export(args: argparse.Namespace, image: ImageDocument, request: ExportRequest, output: str | Path,
                    models: dict, update: Callable[[int, int], None],
-                   stop: Callable[[], bool] = lambda: False) -> tuple[Path, float, str]:
-    """Render ``request`` of ``image`` and write ``output``; (path, seconds, what was written). ``models``
-    caches the loaded model across calls (a batch loads it once); raises BatchStopped when ``stop()`` ends
-    it early."""
+                   cancel: CancelToken | None = None) -> tuple[Path, float, str]:
+    """Render ``request`` of ``image`` and write ``output`` (``tasks.export.run_export``, as the viewer's
+    Export dialog); (path, seconds, what was written). ``models`` caches the loaded model across calls (a
+    batch loads it once); raises ``Cancelled`` when ``cancel`` stops it early."""
     from ..files.image_io import ImageSaveError, check_writable
 
     width, height = request.size
@@ -32,41 +33,29 @@ def _render_export(args: argparse.Namespace, image: LoadedImage, request: Export
     problem = check_writable(output)  # before torch and the model load and the render runs, not after
     if problem:
         raise UserError(problem)
-    from ..render.engine import MIN_LIIF_SIDE, RenderEngine, averaged
-    from ..render.resample import standin_method
-    from ..tasks.export import ExportJob
+    from ..render.engine import MIN_LIIF_SIDE, averaged
+    from ..tasks.export import export_label, run_export
     if request.method == "liif" and "liif" not in models:
         models["liif"] = load_model(args)
     model, device = models["liif"] if request.method == "liif" else (None, "cpu")
     start = time.perf_counter()
-    engine = RenderEngine(model, device)
-    engine.liif_under_min_side = args.liif_under_2px
-    engine.liif_below_one = True  # exact exports below 1:1 are the official output; fast ones average
-    engine.set_image(image.rgb)
-    label = request.label
-    if request.method == "liif" and not engine.liif_applies:
-        label = f"{standin_method(request.viewport)} stand-in"
+    label = export_label(image, request, args.liif_under_2px)
+    if label != request.label:  # a LIIF export of an image too small for LIIF
         say(f"note: {image.width}x{image.height} px is under LIIF's {MIN_LIIF_SIDE}x{MIN_LIIF_SIDE}: its colours "
              f"drift 25-45 levels there, so this is the {label}; --liif-under-2px writes LIIF's own output")
     elif request.method == "liif" and averaged(request.viewport):
         say("note: below 1:1 exact mode writes LIIF's own output, as the paper's code gives it (LIIF was "
              "trained for cells up to one input pixel, colours may drift); --fast writes the area-averaged input"
              if request.precision == "exact" else "note: below 1:1 this is the input area-averaged over each pixel")
-    job = ExportJob(engine, request)
-    for done, total in job.run(stop):
-        update(done, total)
-    if stop():
-        from .batch import BatchStopped
-
-        raise BatchStopped
+    result = run_export(image, model, device, request, update, cancel, liif_under_min_side=args.liif_under_2px)
     try:
-        out = job.save(output, image, model.checkpoint_sha256 if model is not None else "", quality=args.quality)
+        out = result.save(output, quality=args.quality)
     except ImageSaveError as exc:
         raise UserError(str(exc)) from None
     return out, time.perf_counter() - start, label
 
 
-def _write_export(args: argparse.Namespace, image: LoadedImage, request: ExportRequest) -> int:
+def _write_export(args: argparse.Namespace, image: ImageDocument, request: ExportRequest) -> int:
     """Render ``request`` of ``image`` with a progress bar and write ``args.output`` (upscale and export)."""
     width, height = request.size
     bar: list[tuple[Callable[[int, int], None], Callable[[], None]]] = []
@@ -85,7 +74,7 @@ def _write_export(args: argparse.Namespace, image: LoadedImage, request: ExportR
     return 0
 
 
-def _upscale_request(args: argparse.Namespace, image: LoadedImage) -> ExportRequest:
+def _upscale_request(args: argparse.Namespace, image: ImageDocument) -> ExportRequest:
     from ..tasks.export import ExportRequest
 
     try:
@@ -95,7 +84,7 @@ def _upscale_request(args: argparse.Namespace, image: LoadedImage) -> ExportRequ
         raise UserError(str(exc)) from None
 
 
-def _export_request(args: argparse.Namespace, image: LoadedImage) -> ExportRequest:
+def _export_request(args: argparse.Namespace, image: ImageDocument) -> ExportRequest:
     from ..tasks.export import ExportRequest, parse_region
 
     try:
@@ -118,13 +107,13 @@ def _is_batch(inputs: Sequence[str], output: str) -> bool:
 
 
 def _batch(args: argparse.Namespace, inputs: Sequence[str],
-           request_for: Callable[[argparse.Namespace, LoadedImage], ExportRequest], label: str) -> int:
+           request_for: Callable[[argparse.Namespace, ImageDocument], ExportRequest], label: str) -> int:
     """``upscale``/``export`` of many files into the folder ``-o``; the model is loaded once, when first needed."""
     from .batch import BatchAbort, BatchItem, batch_command, default_pattern
 
     models: dict = {}
 
-    def render(item: BatchItem, update: Callable[[int, int], None], stop: Callable[[], bool]) -> None:
+    def render(item: BatchItem, update: Callable[[int, int], None], cancel: CancelToken) -> None:
         image = open_image(str(item.source))
         request = request_for(args, image)
         if request.method == "liif" and "liif" not in models:
@@ -132,7 +121,7 @@ def _batch(args: argparse.Namespace, inputs: Sequence[str],
                 models["liif"] = load_model(args)
             except UserError as exc:
                 raise BatchAbort(str(exc)) from None
-        _render_export(args, image, request, item.output, models, update, stop)
+        _render_export(args, image, request, item.output, models, update, cancel)
 
     fields = {"scale": f"{args.scale:g}" if args.scale else args.size, "method": getattr(args, "method", "liif")}
     try:

@@ -9,9 +9,9 @@ Policy (applies to the viewer, ``upscale`` and ``export``):
 * Grayscale (L, I;16, I, F) is replicated to RGB; 16-bit data keeps its precision
   as float (Pillow reads 48-bit RGB PNGs as 8-bit RGB, a Pillow limitation).
 * Palette images are expanded; CMYK and YCbCr/LAB are converted to RGB by Pillow.
-* Alpha is kept: it is resized separately with bilinear interpolation and written
-  back where the output format supports it (PNG, TIFF, WebP); JPEG outputs drop
-  it, composited over white.
+* Alpha is kept (8-bit, as every Pillow mode with alpha holds it): it is resized
+  separately with bilinear interpolation and written back where the output format
+  supports it (PNG, TIFF, WebP); JPEG outputs drop it, composited over white.
 * A file that is missing, empty, truncated, corrupt or not an image raises
   ``ImageLoadError`` with a one-line message.
 """
@@ -19,6 +19,7 @@ Policy (applies to the viewer, ``upscale`` and ``export``):
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -29,13 +30,14 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .atomic import atomic_write
 
-__all__ = ["LoadedImage", "ImageLoadError", "ImageSaveError", "load_image", "save_image", "to_uint8", "ALPHA_FORMATS",
+__all__ = ["ImageDocument", "ImageLoadError", "ImageSaveError", "load_image", "save_image", "to_uint8", "ALPHA_FORMATS",
            "check_writable", "write_error_reason"]
 
 ALPHA_FORMATS = {".png", ".tif", ".tiff", ".webp"}
 _SUFFIX_FORMAT = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP",
                   ".bmp": "BMP"}
 _EXIF_ORIENTATION = 0x0112
+_document_ids = itertools.count(1)  # next() on a count is atomic: documents may be made in any thread
 
 
 class ImageLoadError(ValueError):
@@ -46,17 +48,24 @@ class ImageSaveError(OSError):
     """The output could not be written; nothing partial was left behind."""
 
 
-@dataclass
-class LoadedImage:
-    """An image ready for the model: ``rgb`` (H, W, 3) float32 in [0, 1], optional ``alpha`` (H, W)."""
+@dataclass(eq=False)
+class ImageDocument:
+    """One open image, passed around (never copied) by the viewer, the commands and the tasks.
+
+    ``rgb`` (H, W, 3) float32 in [0, 1]; ``alpha`` (H, W) uint8 or None; the file's ``icc_profile``
+    and ``exif`` (orientation reset to 1) for outputs; ``path`` the file it came from (or a name for
+    pixels that have none, e.g. pasted); ``id`` unique in the process (one counter for every document),
+    so caches and requests keyed by it never mix two images.
+    """
 
     rgb: np.ndarray
     alpha: np.ndarray | None = None
     icc_profile: bytes | None = None
     exif: bytes | None = None
-    source: str = ""
+    path: str = ""
     mode: str = "RGB"
     notes: list[str] = field(default_factory=list)
+    id: int = field(default_factory=lambda: next(_document_ids))
 
     @property
     def height(self) -> int:
@@ -67,6 +76,11 @@ class LoadedImage:
     def width(self) -> int:
         """Columns."""
         return int(self.rgb.shape[1])
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in image px."""
+        return self.width, self.height
 
 
 def _float_gray(img: Image.Image) -> np.ndarray:
@@ -88,7 +102,7 @@ def _to_arrays(img: Image.Image, notes: list[str]) -> tuple[np.ndarray, np.ndarr
         mode = img.mode
     alpha = None
     if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
-        alpha = np.asarray(img.getchannel("A"), dtype=np.float32) / 255.0
+        alpha = np.ascontiguousarray(img.getchannel("A"), dtype=np.uint8)
         img = img.convert("RGB" if mode.startswith(("RGB", "P")) else "L")
         mode = img.mode
     if mode in ("L", "1", "I", "F") or mode.startswith("I;16"):
@@ -125,7 +139,7 @@ def _damage(name: str, fmt: str, detail: str) -> str:
     return f"{name}: the {kind} is damaged ({detail or 'its data cannot be decoded'})"
 
 
-def load_image(path: str | os.PathLike[str]) -> LoadedImage:
+def load_image(path: str | os.PathLike[str]) -> ImageDocument:
     """Read ``path`` following the module's policy; raises ``ImageLoadError``."""
     path = Path(path)
     name = path.name
@@ -162,7 +176,7 @@ def load_image(path: str | os.PathLike[str]) -> LoadedImage:
                                      if str(exc).strip() else "")) from None
     if rgb.shape[0] == 0 or rgb.shape[1] == 0:
         raise ImageLoadError(f"{name}: the image has no pixels")
-    return LoadedImage(np.ascontiguousarray(rgb), alpha, icc, exif_bytes, str(path), mode, notes)
+    return ImageDocument(np.ascontiguousarray(rgb), alpha, icc, exif_bytes, str(path), mode, notes)
 
 
 def to_uint8(rgb: np.ndarray) -> np.ndarray:

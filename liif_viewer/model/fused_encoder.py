@@ -16,7 +16,7 @@ written in place. Two precisions:
     the first block, the closing conv and the global skip: codes within ~0.3% (relative) of the
     reference. docs/performance.md has the error study, through the whole render.
 
-The forward pass can be stopped between residual blocks (``cancelled``), so a superseded encode
+The forward pass can be stopped between residual blocks (its ``cancel`` token), so a superseded encode
 ends within 1/16 of its time.
 """
 
@@ -28,10 +28,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..cancel import Cancelled, CancelToken
 from .encoder import EDSRBaseline
 from .liif import INPUT_MEAN, INPUT_STD, LIIF
 
-__all__ = ["FusedEncoder", "EncodeCancelled", "ENCODER_PRECISIONS", "FAST_FP32_BLOCKS", "FAST_HALO", "image_encoder"]
+__all__ = ["FusedEncoder", "ENCODER_PRECISIONS", "FAST_FP32_BLOCKS", "FAST_HALO", "image_encoder"]
 
 ENCODER_PRECISIONS = ("exact", "fast")
 #: Residual blocks kept in fp32 by the fast encoder (the first ones carry the most error: the
@@ -44,10 +45,6 @@ FAST_HALO = 20
 
 _CL = torch.channels_last
 _PAD, _STRIDE, _DIL = [1, 1], [1, 1], [1, 1]
-
-
-class EncodeCancelled(Exception):
-    """Raised by :meth:`FusedEncoder.__call__` when its ``cancelled`` check says stop."""
 
 
 def _onednn_fusion_works() -> bool:
@@ -132,13 +129,13 @@ class FusedEncoder:
         return acc.add_(out)
 
     @torch.no_grad()
-    def __call__(self, x: torch.Tensor, cancelled: Callable[[], bool] | None = None) -> torch.Tensor:
-        """Features of the normalised image ``x`` (1, 3, H, W); raises :class:`EncodeCancelled` when told to stop."""
+    def __call__(self, x: torch.Tensor, cancel: CancelToken | None = None) -> torch.Tensor:
+        """Features of the normalised image ``x`` (1, 3, H, W); raises :class:`Cancelled` when ``cancel`` is set."""
         x = x.to(self.device, torch.float32).contiguous(memory_format=_CL)
         stream = self._conv(x, self.head)  # the residual stream, fp32
         for first, second in self.blocks:
-            if cancelled is not None and cancelled():
-                raise EncodeCancelled
+            if cancel is not None and cancel.cancelled:
+                raise Cancelled
             if self.low_stream and stream.dtype != first.dtype:
                 stream = stream.to(first.dtype)
             inner = self._conv(stream, first, relu=True)
@@ -149,28 +146,28 @@ class FusedEncoder:
         return self._add_conv_(self._conv(x, self.head), stream, self.tail)
 
 
-ImageEncoder = Callable[[torch.Tensor, Callable[[], bool] | None], torch.Tensor]
+ImageEncoder = Callable[[torch.Tensor, CancelToken | None], torch.Tensor]
 
 
 def image_encoder(model: LIIF, precision: str = "exact", device: torch.device | str = "cpu") -> ImageEncoder:
-    """``encode(rgb, cancelled)``: RGB (1, 3, H, W) in [0, 1] → features (1, C, H, W) fp32, like ``model.encode``.
+    """``encode(rgb, cancel)``: RGB (1, 3, H, W) in [0, 1] → features (1, C, H, W) fp32, like ``model.encode``.
 
     A :class:`FusedEncoder` for EDSR-baseline encoders; any other encoder runs as ``model.encode``
-    (under autocast in ``fast``), checking ``cancelled`` only before it starts.
+    (under autocast in ``fast``), checking ``cancel`` only before it starts.
     """
     if isinstance(model.encoder, EDSRBaseline):
         fused = FusedEncoder(model.encoder, precision, device)
 
-        def encode(rgb: torch.Tensor, cancelled: Callable[[], bool] | None = None) -> torch.Tensor:
-            return fused((rgb - INPUT_MEAN) / INPUT_STD, cancelled)
+        def encode(rgb: torch.Tensor, cancel: CancelToken | None = None) -> torch.Tensor:
+            return fused((rgb - INPUT_MEAN) / INPUT_STD, cancel)
 
         return encode
     device = torch.device(device)
 
     @torch.no_grad()
-    def encode_plain(rgb: torch.Tensor, cancelled: Callable[[], bool] | None = None) -> torch.Tensor:
-        if cancelled is not None and cancelled():
-            raise EncodeCancelled
+    def encode_plain(rgb: torch.Tensor, cancel: CancelToken | None = None) -> torch.Tensor:
+        if cancel is not None and cancel.cancelled:
+            raise Cancelled
         if precision == "exact":
             return model.encode(rgb)
         with torch.autocast(device.type, dtype=torch.float16 if device.type == "cuda" else torch.bfloat16):

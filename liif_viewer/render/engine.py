@@ -20,17 +20,16 @@ released when it stops, and the preview keeps at most ``PREVIEW_WORKING_BYTES``.
 
 from __future__ import annotations
 
-import itertools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from ..cancel import Cancelled, CancelToken
 from ..model import LIIF
-from .cancel import CancelToken
-from .fast_query import PRECISIONS, Cancelled, FoldedDecoder
+from .fast_query import PRECISIONS, FoldedDecoder
 from .features import FeatureStore
 from .liif_tiles import Scale, TileInside, TileJob, code_box, run_together, tile_inside
 from .lod import SCREEN, LodSettings, Rect
@@ -40,7 +39,7 @@ from .tile_cache import TileCache
 from .view_pass import render_view
 from .viewport import Viewport
 
-__all__ = ["RenderEngine", "RenderStep", "CancelToken", "Cancelled", "PRECISIONS", "MIN_LIIF_SIDE", "averaged"]
+__all__ = ["RenderEngine", "RenderStep", "PRECISIONS", "MIN_LIIF_SIDE", "averaged"]
 
 #: Tiles refined together (one shared MLP query per refinement level) in fast mode at high zoom.
 GROUP_TILES = 8
@@ -130,17 +129,22 @@ class RenderEngine:
         self.tiles = TileCache(tile_budget_bytes)
         self._decoders: dict[str, FoldedDecoder] = {}
         self._stores: dict[str, FeatureStore] = {}
-        self._image_ids = itertools.count(1)
+        #: the id of the image's document (``files.image_io.ImageDocument.id``): tiles are keyed by it
         self.image_id = 0
         self.rgb: np.ndarray | None = None
         self.image_u8: np.ndarray | None = None
 
     # --- image --------------------------------------------------------------------------------------
-    def set_image(self, rgb: np.ndarray) -> None:
-        """Use ``rgb`` (H, W, 3) float in [0, 1]; drops every cache of the previous image."""
+    def set_image(self, rgb: np.ndarray, image_id: int = 0, u8: np.ndarray | None = None) -> None:
+        """Use ``rgb`` (H, W, 3) float in [0, 1]; drops every cache of the previous image.
+
+        ``image_id`` is the id of the image's document (the engine counts no ids of its own); ``u8`` its
+        8-bit display copy (``to_display_uint8(rgb)``) when the caller holds one already, so the viewer
+        keeps one. Neither array is copied when it is contiguous already (float32, uint8).
+        """
         self.rgb = np.ascontiguousarray(rgb, dtype=np.float32)
-        self.image_u8 = to_display_uint8(self.rgb)
-        self.image_id = next(self._image_ids)
+        self.image_u8 = to_display_uint8(self.rgb) if u8 is None else np.ascontiguousarray(u8, dtype=np.uint8)
+        self.image_id = image_id
         self._stores.clear()
         self.tiles.clear()
 
@@ -249,13 +253,13 @@ class RenderEngine:
         return (self.image_id, precision, lod, self._adaptive(precision, scale), scale, tx, ty)
 
     def _job(self, scale: Scale, tx: int, ty: int, precision: str,
-             cancelled: Callable[[], bool] | None) -> TileJob | None:
+             cancel: CancelToken | None) -> TileJob | None:
         inside = self._inside(scale, tx, ty)
         if inside is None:
             return None
         fast = precision == "fast"
         polish = self.decoder("exact") if fast and self.lod.polish is not None else None
-        return TileJob(inside, scale, self.decoder(precision), self.features(precision, min(scale)), cancelled,
+        return TileJob(inside, scale, self.decoder(precision), self.features(precision, min(scale)), cancel,
                        adaptive=self._adaptive(precision, scale), lod=self.lod, polish=polish)
 
     def _blank_tile(self) -> np.ndarray:
@@ -279,17 +283,17 @@ class RenderEngine:
         return (r0, r1, c0, c1) if r0 < r1 and c0 < c1 else None
 
     def tile_job(self, vp: Viewport, tx: int, ty: int, precision: str,
-                 cancelled: Callable[[], bool] | None = None) -> tuple[TileJob | None, Rect | None, bool]:
+                 cancel: CancelToken | None = None) -> tuple[TileJob | None, Rect | None, bool]:
         """The (possibly cached) job of tile (tx, ty) for ``vp``, the rect the view needs, and whether it is done."""
         scale = (vp.sx, vp.sy)
         key = self._tile_key(precision, scale, tx, ty)
         job = self.tiles.get(key)
         if job is None:
-            job = self._job(scale, tx, ty, precision, cancelled)
+            job = self._job(scale, tx, ty, precision, cancel)
             if job is None:
                 return None, None, True
             self.tiles.put(key, job)
-        job.cancelled = cancelled
+        job.cancel = cancel
         rect = self._view_rect(vp, tx, ty, job.inside)
         return job, rect, rect is None or job.covers(rect)
 
@@ -300,12 +304,12 @@ class RenderEngine:
             job.release()
 
     def liif_tiles(self, vp: Viewport, keys: list[tuple[int, int]], precision: str,
-                   cancelled: Callable[[], bool] | None = None) -> list[np.ndarray]:
+                   cancel: CancelToken | None = None) -> list[np.ndarray]:
         """Final LIIF of the lattice tiles ``keys`` of ``vp``, refined together (shared MLP batches):
         float32 (T, T, 3) each, valid where the view shows it."""
-        jobs = [self.tile_job(vp, tx, ty, precision, cancelled)[:2] for tx, ty in keys]
+        jobs = [self.tile_job(vp, tx, ty, precision, cancel)[:2] for tx, ty in keys]
         passes = [(job, job.finish_steps(rect)) for job, rect in jobs if job is not None and rect is not None]
-        values = iter(run_together(passes, self.decoder(precision), cancelled) if passes else [])
+        values = iter(run_together(passes, self.decoder(precision), cancel) if passes else [])
         for job, _ in passes:  # done: no cached tile keeps working state (a job made again after the tile
             job.release()  # cache evicted it mid-render is not among the render's own jobs to release)
         out = []
@@ -348,7 +352,7 @@ class RenderEngine:
         r0, r1 = inside_span(oy, vp.height, vp.sy, height)
         return max(0, c1 - c0) * max(0, r1 - r0)
 
-    def iter_view_tiles(self, vp: Viewport, precision: str = "exact", cancel: Callable[[], bool] | None = None,
+    def iter_view_tiles(self, vp: Viewport, precision: str = "exact", cancel: CancelToken | None = None,
                         cache: bool = True, order: str = "centre") -> Iterator[tuple[int, int, np.ndarray]]:
         """LIIF of ``vp`` tile by tile: yields (screen x0, screen y0, float32 block) covering the view once.
 
@@ -388,7 +392,7 @@ class RenderEngine:
         return len(vp.visible_tiles(self.screen_tile))
 
     def render_liif_sync(self, vp: Viewport, precision: str = "exact",
-                         cancel: Callable[[], bool] | None = None) -> np.ndarray:
+                         cancel: CancelToken | None = None) -> np.ndarray:
         """The final LIIF image of ``vp`` in one call (tests, bench); float32 (H, W, 3)."""
         if self._one_pass(vp, precision) and self.liif_applies:
             return render_view(vp, self.features(precision, min(vp.sx, vp.sy)), self.decoder(precision),
@@ -398,13 +402,13 @@ class RenderEngine:
             canvas[y0:y0 + block.shape[0], x0:x0 + block.shape[1]] = block
         return canvas
 
-    def render_liif(self, vp: Viewport, precision: str = "fast", cancel: Callable[[], bool] | None = None,
+    def render_liif(self, vp: Viewport, precision: str = "fast", cancel: CancelToken | None = None,
                     request_id: int = 0, partial_every_s: float = 0.15) -> Iterator[RenderStep]:
         """Progressive LIIF render of ``vp``; see the module docstring for the steps.
 
-        Stops quietly (no further steps) once ``cancel()`` is true.
+        Stops quietly (no further steps) once ``cancel`` is set.
         """
-        cancel = cancel or (lambda: False)
+        cancel = cancel or CancelToken()
         start = time.perf_counter()
         if not self.liif_applies:
             yield RenderStep(request_id, "final", self.standin(vp), 1.0, 0.0, time.perf_counter() - start,
@@ -446,7 +450,7 @@ class RenderEngine:
                 previews = [(k, job, rect) for k, job, rect in previews if job is not None and rect is not None]
                 images = run_together([(job, job.preview_steps(rect)) for _, job, rect in previews],
                                       self.decoder(precision), cancel)
-                if cancel():
+                if cancel.cancelled:
                     return
                 for (k, job, _), image in zip(previews, images, strict=True):
                     self._paste(canvas, vp, *k, self._place(self._blank_tile(), job, image))
@@ -455,7 +459,7 @@ class RenderEngine:
             last_yield = time.perf_counter()
             done = 0
             for group in self._groups(vp, tiles, precision):
-                if cancel():
+                if cancel.cancelled:
                     return
                 for k in group:
                     if k not in missing:
@@ -467,7 +471,7 @@ class RenderEngine:
                     for i, _ in enumerate(store.encode_iter(needed, cancel)):
                         yield RenderStep(request_id, "encoding", None, done / len(tiles), fraction(),
                                          time.perf_counter() - start, f"encoding features ({i + 1}/{len(needed)})")
-                    if cancel():
+                    if cancel.cancelled:
                         return
                 for k, tile in zip(group, self.liif_tiles(vp, group, precision, cancel), strict=True):
                     self._paste(canvas, vp, *k, tile)
@@ -489,7 +493,7 @@ class RenderEngine:
         """Whether ``vp`` renders as one whole-view pass (``view_pass``, from 1:1, every pixel evaluated)."""
         return self.view_pass and min(vp.sx, vp.sy) >= 1 and not self._adaptive(precision, (vp.sx, vp.sy))
 
-    def _render_one_pass(self, vp: Viewport, precision: str, cancel: Callable[[], bool], request_id: int,
+    def _render_one_pass(self, vp: Viewport, precision: str, cancel: CancelToken, request_id: int,
                          start: float) -> Iterator[RenderStep]:
         """:meth:`render_liif` as a whole-view pass: stand-in, encoding steps, the final image."""
         store = self.features(precision, min(vp.sx, vp.sy))
@@ -500,7 +504,7 @@ class RenderEngine:
         for done, total in store.encode_iter(keys, cancel, (vp.center_y, vp.center_x)):
             yield RenderStep(request_id, "encoding", None, 0.0, 0.0, time.perf_counter() - start,
                              f"encoding features ({done}/{total})")
-        if cancel():
+        if cancel.cancelled:
             return
         try:
             image = render_view(vp, store, self.decoder(precision), self.background, cancel).cpu().numpy()

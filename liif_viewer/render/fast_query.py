@@ -18,17 +18,17 @@ last layers stay fp32); ``exact`` stays fp32 throughout.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
+from ..cancel import Cancelled, CancelToken
 from ..model import LIIF
 from ..model.coords import make_coord
 from ..model.liif import INPUT_MEAN, INPUT_STD
 
-__all__ = ["FoldedDecoder", "CodeRegion", "QueryPart", "Cancelled", "PRECISIONS"]
+__all__ = ["FoldedDecoder", "CodeRegion", "QueryPart", "PRECISIONS"]
 
 PRECISIONS = ("exact", "fast")
 _EDGE_EPS = 1e-6
@@ -53,10 +53,6 @@ class CodeRegion:
 
 
 QueryPart = tuple[CodeRegion, torch.Tensor, torch.Tensor]  # (region, norm_yx (N, 2), cell (N, 2))
-
-
-class Cancelled(Exception):
-    """Raised inside a query when its cancel check says stop; no partial result is returned."""
 
 
 def _fused_linear_relu(mid: list[tuple[torch.Tensor, torch.Tensor]]) -> list[tuple[torch.Tensor, torch.Tensor]] | None:
@@ -191,19 +187,19 @@ class FoldedDecoder:
     @torch.no_grad()
     def query(self, region: CodeRegion, grid_hw: tuple[int, int], norm_yx: torch.Tensor,
               cell: torch.Tensor, out: torch.Tensor | None = None,
-              cancelled: Callable[[], bool] | None = None) -> torch.Tensor:
+              cancel: CancelToken | None = None) -> torch.Tensor:
         """RGB in [0, 1] units (unclamped) at ``norm_yx`` (N, 2) with ``cell`` (N, 2) → (N, 3).
 
         ``grid_hw`` is the size of the whole code grid; ``region`` must hold every code the
-        queries' local ensembles touch. ``cancelled`` is checked before every batch; when it
-        returns True the query raises :class:`Cancelled`.
+        queries' local ensembles touch. ``cancel`` is checked before every batch; once it is
+        set the query raises :class:`~liif_viewer.cancel.Cancelled` (no partial result).
         """
         n = norm_yx.shape[0]
         if out is None:
             out = torch.empty(n, 3, device=self.device)
         for start in range(0, n, self.batch_size):
             stop = min(n, start + self.batch_size)
-            if cancelled is not None and cancelled():
+            if cancel is not None and cancel.cancelled:
                 raise Cancelled
             self._query_batch(region, grid_hw, norm_yx[start:stop], cell[start:stop], out[start:stop])
             self.batches_run += 1
@@ -294,7 +290,7 @@ class FoldedDecoder:
 
     @torch.no_grad()
     def query_parts(self, parts: list[QueryPart], grid_hw: tuple[int, int],
-                    cancelled: Callable[[], bool] | None = None) -> list[torch.Tensor]:
+                    cancel: CancelToken | None = None) -> list[torch.Tensor]:
         """:meth:`query` of several (region, norm_yx, cell) parts, packed into shared MLP batches.
 
         Many small queries (one per tile and refinement level) cost far more one by one than
@@ -309,7 +305,7 @@ class FoldedDecoder:
         total = sum(norm.shape[0] for _, norm, _ in parts)
         part, offset = 0, 0  # next query: parts[part], row offset
         for start in range(0, total, self.batch_size):
-            if cancelled is not None and cancelled():
+            if cancel is not None and cancel.cancelled:
                 raise Cancelled
             size = min(self.batch_size, total - start)
             pieces = []  # (part, first row, end row) filling this batch

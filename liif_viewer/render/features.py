@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import torch
 
+from ..cancel import Cancelled, CancelToken
 from ..model import LIIF
-from ..model.fused_encoder import FAST_HALO, EncodeCancelled, image_encoder
+from ..model.fused_encoder import FAST_HALO, image_encoder
 from .feature_blocks import Block, plan_blocks
 from .lru import ByteLRU
 
@@ -118,7 +119,7 @@ class FeatureStore:
     # --- encoding -------------------------------------------------------------------------------------
     @torch.no_grad()
     def _encode_box(self, block: Block,
-                    cancelled: Callable[[], bool] | None = None) -> list[tuple[TileKey, torch.Tensor]]:
+                    cancel: CancelToken | None = None) -> list[tuple[TileKey, torch.Tensor]]:
         """Codes of tile rows [r0, r1) x cols [c0, c1), encoded as one crop with one halo, tile by tile."""
         t, halo = self.tile, self.halo
         r0, r1, c0, c1 = block
@@ -127,7 +128,7 @@ class FeatureStore:
         sy0, sy1 = _crop_span(y0, y1, halo, self.height)
         sx0, sx1 = _crop_span(x0, x1, halo, self.width)
         crop = torch.from_numpy(np.ascontiguousarray(self.rgb[sy0:sy1, sx0:sx1])).permute(2, 0, 1)
-        feat = self._encode(crop.to(self.device).unsqueeze(0), cancelled)[0]
+        feat = self._encode(crop.to(self.device).unsqueeze(0), cancel)[0]
         out = []
         for row in range(r0, r1):
             for col in range(c0, c1):
@@ -165,31 +166,31 @@ class FeatureStore:
         rest = [k for k in missing if k not in covered]
         return taken + plan_blocks(rest, self.tile, self.halo, self.height, self.width, centre_yx)
 
-    def encode_iter(self, keys: Iterable[TileKey], cancelled: Callable[[], bool] = lambda: False,
+    def encode_iter(self, keys: Iterable[TileKey], cancel: CancelToken | None = None,
                     centre_yx: tuple[float, float] | None = None) -> Iterator[tuple[int, int]]:
         """Encode the missing ``keys`` in blocks (one halo each), yielding (tiles done, total) after each block.
 
         Blocks of the frame's plan come first (see ``plan``), then new ones nearest ``centre_yx``
-        (else in the keys' order). Stops early, quietly, when ``cancelled`` says so: between
+        (else in the keys' order). Stops early, quietly, once ``cancel`` is set: between
         blocks, and inside one between the encoder's residual blocks.
         """
         keys = list(dict.fromkeys(keys))
         missing = [k for k in keys if not self.has(k)]
         for block in self._blocks_for(missing, centre_yx):
-            if cancelled():
+            if cancel is not None and cancel.cancelled:
                 return
             try:
-                self.encode_block(block, cancelled)
-            except EncodeCancelled:
+                self.encode_block(block, cancel)
+            except Cancelled:
                 return
             yield sum(self.has(k) for k in keys), len(keys)
 
-    def encode_block(self, block: Block, cancelled: Callable[[], bool] | None = None) -> int:
+    def encode_block(self, block: Block, cancel: CancelToken | None = None) -> int:
         """Encode tile rows [r0, r1) x cols [c0, c1) with one halo and cache each tile; how many it added.
 
-        Raises EncodeCancelled when ``cancelled`` stops the encoder.
+        Raises :class:`~liif_viewer.cancel.Cancelled` when ``cancel`` stops the encoder.
         """
-        return sum(self._add(key, feat) for key, feat in self._encode_box(block, cancelled))
+        return sum(self._add(key, feat) for key, feat in self._encode_box(block, cancel))
 
     def _add(self, key: TileKey, feat: torch.Tensor) -> bool:
         """Cache ``feat`` as tile ``key`` unless it is there already; whether it was added."""

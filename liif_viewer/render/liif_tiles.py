@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from ..cancel import CancelToken
 from ..model.coords import lattice_coord, lattice_size
 from .bands import band_spacing, kink_breaks
 from .fast_query import CodeRegion, FoldedDecoder, QueryPart
@@ -77,13 +77,13 @@ class TileJob:
     """Progressive LIIF of one tile's inside region."""
 
     def __init__(self, inside: TileInside, scale: Scale, decoder: FoldedDecoder, store: FeatureStore,
-                 cancelled: Callable[[], bool] | None = None, adaptive: bool = False,
+                 cancel: CancelToken | None = None, adaptive: bool = False,
                  lod: LodSettings = SCREEN, polish: FoldedDecoder | None = None) -> None:
         self.inside = inside
         self.scale = scale
         self.decoder = decoder
         self.store = store
-        self.cancelled = cancelled
+        self.cancel = cancel
         self.adaptive = adaptive
         self.lod = lod
         #: re-evaluates the steep pixels of the final values when ``lod.polish`` is set (an fp32 decoder)
@@ -136,7 +136,7 @@ class TileJob:
 
     def _evaluate(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         region, norm, cell = self.request_part(rows, cols)
-        rgb = self.decoder.query(region, self.grid_hw, norm, cell, cancelled=self.cancelled)
+        rgb = self.decoder.query(region, self.grid_hw, norm, cell, cancel=self.cancel)
         return rgb.clamp_(0, 1).cpu().numpy()
 
     def covers(self, rect: Rect) -> bool:
@@ -192,7 +192,7 @@ class TileJob:
         if not len(rows):
             return
         region, norm, cell = self.request_part(rows, cols)  # layer-1 projections are fp32 in both
-        rgb = self.polish.query(region, self.grid_hw, norm, cell, cancelled=self.cancelled)
+        rgb = self.polish.query(region, self.grid_hw, norm, cell, cancel=self.cancel)
         self.sampler.values[rows, cols] = rgb.clamp_(0, 1).cpu().numpy()
         self.polished += len(rows)
 
@@ -231,7 +231,7 @@ class TileJob:
 
 
 def run_together(passes: list[tuple[TileJob, Steps[np.ndarray | None]]], decoder: FoldedDecoder,
-                 cancelled: Callable[[], bool] | None = None) -> list[np.ndarray | None]:
+                 cancel: CancelToken | None = None) -> list[np.ndarray | None]:
     """Run the passes of several tiles in step, one shared decoder query per round; their results.
 
     Each round gathers every tile's pending request into :meth:`FoldedDecoder.query_parts`, so
@@ -254,7 +254,7 @@ def run_together(passes: list[tuple[TileJob, Steps[np.ndarray | None]]], decoder
             current, pending[:] = list(pending), []
             parts = [passes[i][0].request_part(*request) for i, request in current]
             grid_hw = passes[current[0][0]][0].grid_hw
-            outs = decoder.query_parts(parts, grid_hw, cancelled)
+            outs = decoder.query_parts(parts, grid_hw, cancel)
             for (i, _), rgb in zip(current, outs, strict=True):
                 advance(i, rgb.clamp_(0, 1).cpu().numpy())
     except BaseException:  # cancelled: the interrupted passes' projections must not stay in cached tiles

@@ -18,10 +18,10 @@ pane shows the area-averaged image and needs no features, so only phase 4 applie
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .fast_query import Cancelled
+from ..cancel import Cancelled, CancelToken
 from .features import FeatureStore, TileKey
 from .viewport import Viewport
 
@@ -52,7 +52,7 @@ def whole_image_fits(store: FeatureStore) -> bool:
 
 
 def _encode_within_budget(store: FeatureStore, keys: list[TileKey], centre_yx: tuple[float, float],
-                          cancel: Callable[[], bool]) -> Iterator[str]:
+                          cancel: CancelToken) -> Iterator[str]:
     """Encode the missing ``keys``, nearest ``centre_yx`` first, as far as the budget goes without evicting."""
     tile_bytes = store.tile * store.tile * store.model.feat_dim * 4
     missing = store.by_distance([k for k in keys if not store.has(k)], centre_yx)
@@ -62,12 +62,13 @@ def _encode_within_budget(store: FeatureStore, keys: list[TileKey], centre_yx: t
 
 
 def prefetch_steps(engine: RenderEngine, vp: Viewport, precision: str = "fast",
-                   cancel: Callable[[], bool] = lambda: False, screen_tiles: bool = True) -> Iterator[str]:
+                   cancel: CancelToken | None = None, screen_tiles: bool = True) -> Iterator[str]:
     """Prepare what views near ``vp`` need, step by step (see the module docstring); yields what it did.
 
-    ``engine`` is the engine that rendered ``vp``. Stops quietly when
-    ``cancel()`` turns true (between steps, inside an encode, or between a screen tile's batches).
+    ``engine`` is the engine that rendered ``vp``. Stops quietly once ``cancel``
+    is set (between steps, inside an encode, or between a screen tile's batches).
     """
+    cancel = cancel or CancelToken()
     if engine.rgb is None or not engine.liif_applies:
         return
     below = min(vp.sx, vp.sy) < 1
@@ -84,14 +85,14 @@ def prefetch_steps(engine: RenderEngine, vp: Viewport, precision: str = "fast",
             # ... and only when the ring's tiles fit the tile cache (else they would evict the view's own)
             tile_bytes = engine.screen_tile ** 2 * 13  # float32 RGB values and a known mask per pixel
             fits = engine.tile_count(near) * tile_bytes <= engine.tiles.budget_bytes
-            if screen_tiles and fits and not cancel() and all(store.has(k) for k in near_keys):
+            if screen_tiles and fits and not cancel.cancelled and all(store.has(k) for k in near_keys):
                 for _ in engine.iter_view_tiles(near, precision, cancel):
-                    if cancel():
+                    if cancel.cancelled:
                         return
                     yield "prefetching the view's surroundings"
-            if not cancel():
+            if not cancel.cancelled:
                 yield from _encode_within_budget(store, view_feature_keys(store, ring_view(vp, 1.0)), centre, cancel)
-        if whole_image_fits(store) and not cancel():
+        if whole_image_fits(store) and not cancel.cancelled:
             everything = store.tiles_for(0, store.height, 0, store.width)
             yield from _encode_within_budget(store, everything, centre, cancel)
     except Cancelled:

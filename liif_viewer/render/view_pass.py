@@ -17,11 +17,11 @@ rounding (the same coordinates, codes and decoder).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 import torch
 
+from ..cancel import CancelToken
 from ..model.coords import lattice_coord, lattice_size
 from .fast_query import FoldedDecoder
 from .features import FeatureStore
@@ -49,10 +49,10 @@ def view_axis_coords(origin: int, first: int, count: int, scale: float, size: in
 
 def render_view(vp: Viewport, store: FeatureStore, decoder: FoldedDecoder,
                 background: tuple[float, float, float] = (0.0, 0.0, 0.0),
-                cancelled: Callable[[], bool] | None = None, max_codes: int = MAX_PASS_CODES) -> torch.Tensor:
+                cancel: CancelToken | None = None, max_codes: int = MAX_PASS_CODES) -> torch.Tensor:
     """LIIF of every pixel of ``vp`` whose centre is in the image: float32 (H, W, 3) on the decoder's device.
 
-    Raises :class:`~.fast_query.Cancelled` when ``cancelled`` says stop (checked between batches).
+    Raises :class:`~liif_viewer.cancel.Cancelled` once ``cancel`` is set (checked between batches).
     """
     device = decoder.device
     out = torch.empty(vp.height, vp.width, 3, device=device)
@@ -74,7 +74,7 @@ def render_view(vp: Viewport, store: FeatureStore, decoder: FoldedDecoder,
         region = decoder.project_region(store.region(kr0 - 1, kr1 + 2, kc0 - 1, kc1 + 2), kr0, kc0)
         norm = torch.stack(torch.meshgrid(ny, nx, indexing="ij"), dim=-1).view(-1, 2)
         # One part: fast mode adds the (uniform) cell's layer-1 term to the projections once, as tiles do.
-        rgb = decoder.query_parts([(region, norm, cell.expand(norm.shape[0], 2))], (h, w), cancelled)[0]
+        rgb = decoder.query_parts([(region, norm, cell.expand(norm.shape[0], 2))], (h, w), cancel)[0]
         out[top:bottom, c0:c1] = rgb.clamp_(0, 1).view(bottom - top, c1 - c0, 3)
         del region, rgb
     return out

@@ -7,27 +7,30 @@
   stays fixed on screen; scale grows geometrically with eased timing, so the motion
   looks steady. Frames show Pixels | Bilinear | LIIF side by side.
 
-Frames are uint8 (H, W, 3) arrays; :mod:`.record` writes them to GIF, APNG or MP4.
+Frames are uint8 (H, W, 3) arrays; :mod:`liif_viewer.files.record` writes them to GIF, APNG or MP4.
+``run_sweep`` and ``run_flight`` are the jobs the ``demo`` command and the viewer's sweep window and
+flight recording run: each on an engine of its own (sharing the model), frame by frame, cancellable.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from ..cancel import CancelToken
 from ..files.image_io import to_uint8
 from ..render.viewport import Viewport
 
 if TYPE_CHECKING:  # torch is imported only where an engine is made (the viewer's window starts without it)
     from ..render.engine import RenderEngine
 
-__all__ = ["SweepSpec", "sweep_input", "sweep_resolutions", "sweep_frames", "ease", "flight_viewports",
-           "flight_frames", "label_frame"]
+__all__ = ["SweepSpec", "sweep_input", "sweep_resolutions", "sweep_frames", "ease", "flight_viewports", "flight_frames",
+           "label_frame", "run_sweep", "run_flight"]
 
 _LABEL_BG = (0, 0, 0)
 _LABEL_FG = (255, 255, 255)
@@ -83,11 +86,11 @@ def sweep_resolutions(spec: SweepSpec) -> list[int]:
 
 
 def sweep_frames(engine: RenderEngine, spec: SweepSpec,
-                 cancel: Callable[[], bool] | None = None) -> Iterator[tuple[int, np.ndarray]]:
+                 cancel: CancelToken | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """(resolution, frame) for each step; ``engine`` holds the small input image."""
     width, height = engine.image_size
     for res in sweep_resolutions(spec):
-        if cancel is not None and cancel():
+        if cancel is not None and cancel.cancelled:
             return
         vp = Viewport.from_region(0, 0, width, height, res, res)
         liif = Image.fromarray(to_uint8(engine.render_liif_sync(vp, spec.precision, cancel)))
@@ -121,13 +124,36 @@ def flight_viewports(image_size: tuple[int, int], pane_size: tuple[int, int], ta
 
 
 def flight_frames(engine: RenderEngine, viewports: list[Viewport], precision: str = "fast",
-                  cancel: Callable[[], bool] | None = None) -> Iterator[np.ndarray]:
+                  cancel: CancelToken | None = None) -> Iterator[np.ndarray]:
     """Pixels | Bilinear | LIIF frames at full LIIF quality (the final render of each view)."""
     for vp in viewports:
-        if cancel is not None and cancel():
+        if cancel is not None and cancel.cancelled:
             return
         zoom = f"x{vp.scale:.3g}"
         panes = [label_frame(to_uint8(engine.render_classic(vp, "nearest")), f"Pixels {zoom}"),
                  label_frame(to_uint8(engine.render_classic(vp, "bilinear")), f"Bilinear {zoom}"),
                  label_frame(to_uint8(engine.render_liif_sync(vp, precision, cancel)), f"LIIF {zoom}")]
         yield np.concatenate(panes, axis=1)
+
+
+# --- the jobs ------------------------------------------------------------------------------------------
+def _engine(model: object, device: object, rgb: np.ndarray, image_id: int = 0) -> RenderEngine:
+    from ..render.engine import RenderEngine
+
+    engine = RenderEngine(model, device)
+    engine.set_image(rgb, image_id)
+    return engine
+
+
+def run_sweep(small: np.ndarray, model: object, device: object, spec: SweepSpec,
+              cancel: CancelToken | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """The resolution sweep of ``small`` (the sweep input, see ``sweep_input``) on an engine of its own:
+    (resolution, frame) for each step, until done or ``cancel`` is set."""
+    yield from sweep_frames(_engine(model, device, small), spec, cancel)
+
+
+def run_flight(rgb: np.ndarray, model: object, device: object, viewports: list[Viewport], precision: str = "fast",
+               cancel: CancelToken | None = None, image_id: int = 0) -> Iterator[np.ndarray]:
+    """The zoom flight of the image ``rgb`` (document ``image_id``) through ``viewports`` (see
+    ``flight_viewports``) on an engine of its own: one frame per view, until done or ``cancel`` is set."""
+    yield from flight_frames(_engine(model, device, rgb, image_id), viewports, precision, cancel)

@@ -5,11 +5,17 @@ The same engine and lattice as the screen: a LIIF export is the view
 result is identical to a one-shot render of that view, at any size, with memory
 bounded by the 8-bit output plus one row of tiles. Classic methods are rendered
 in strips of the same view.
+
+``run_export`` is the one export pipeline: the ``upscale``/``export`` commands (one file or a batch)
+and the viewer's Export dialog call it with the image's :class:`ImageDocument` (its pixels, alpha,
+ICC and EXIF as opened: nothing is read again), then ``ExportResult.save``. It makes its own engine
+with the export's settings (``export_engine``), so the same request gives the same file everywhere.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,13 +24,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from ..files.image_io import LoadedImage, save_image, to_uint8
+from ..cancel import Cancelled, CancelToken
+from ..files.image_io import ImageDocument, save_image, to_uint8
 from ..render.viewport import Viewport
 
 if TYPE_CHECKING:  # torch is imported only where an engine is made (the viewer's window starts without it)
     from ..render.engine import RenderEngine
 
-__all__ = ["ExportRequest", "ExportJob", "METHODS", "parse_region", "export_metadata"]
+__all__ = ["ExportRequest", "ExportJob", "ExportResult", "METHODS", "parse_region", "export_metadata", "export_engine",
+           "export_label", "run_export"]
 
 METHODS = ("liif", "bilinear", "bicubic", "nearest")
 _STRIP_ROWS = 256
@@ -81,15 +89,42 @@ def export_metadata(request: ExportRequest, source: str, model_sha256: str) -> d
     }
 
 
+def export_engine(document: ImageDocument, model: object, device: object = "cpu",
+                  liif_under_min_side: bool = False) -> RenderEngine:
+    """A render engine of its own on ``document`` with the export's settings, stated here and nowhere else:
+    fast mode's level of detail ``lod.EXPORT`` (within 1 level of exact's 8-bit output), LIIF's own exact
+    output below 1:1 (as the official code gives it; fast averages), and, with ``liif_under_min_side``,
+    LIIF's own output for images under ``MIN_LIIF_SIDE`` (else the stand-in). ``model`` may be None for
+    the classic methods."""
+    from ..render.engine import RenderEngine  # here: torch, which the viewer's window starts without
+    from ..render.lod import EXPORT
+
+    engine = RenderEngine(model, device)
+    engine.lod = EXPORT
+    engine.liif_below_one = True
+    engine.liif_under_min_side = liif_under_min_side
+    engine.set_image(document.rgb, document.id)
+    return engine
+
+
+def export_label(document: ImageDocument, request: ExportRequest, liif_under_min_side: bool = False) -> str:
+    """What the export's pixels are, for users: the request's label, or e.g. ``bilinear stand-in`` for a LIIF
+    export of an image too small for LIIF (what ``export_engine`` renders then)."""
+    from ..render.engine import MIN_LIIF_SIDE
+    from ..render.resample import standin_method
+
+    if request.method == "liif" and not (liif_under_min_side or min(document.size) >= MIN_LIIF_SIDE):
+        return f"{standin_method(request.viewport)} stand-in"
+    return request.label
+
+
 class ExportJob:
-    """Renders one export into ``rgb8`` (uint8, H x W x 3); ``run`` yields progress and can be cancelled."""
+    """Renders one export of ``engine``'s image into ``rgb8`` (uint8, H x W x 3); ``run`` yields progress and
+    can be cancelled. The engine is used as given (``export_engine`` makes one with the export's settings)."""
 
     def __init__(self, engine: RenderEngine, request: ExportRequest) -> None:
         self.engine = engine
         self.request = request
-        from ..render.lod import EXPORT  # here: lod needs torch, which the viewer's window starts without
-
-        engine.lod = EXPORT  # fast mode: within 1 level of exact's 8-bit output (see .lod)
         width, height = request.size
         self.rgb8 = np.empty((height, width, 3), np.uint8)
 
@@ -99,16 +134,16 @@ class ExportJob:
             return self.engine.tile_count(self.request.viewport)
         return math.ceil(self.request.size[1] / _STRIP_ROWS)
 
-    def run(self, cancel: Callable[[], bool] | None = None) -> Iterator[tuple[int, int]]:
-        """Render, yielding (done, total) after each tile or strip; stops early when ``cancel()``."""
-        cancel = cancel or (lambda: False)
+    def run(self, cancel: CancelToken | None = None) -> Iterator[tuple[int, int]]:
+        """Render, yielding (done, total) after each tile or strip; stops early once ``cancel`` is set."""
+        cancel = cancel or CancelToken()
         vp, total = self.request.viewport, self.total_steps()
         if self.request.method == "liif":
             tiles = self.engine.iter_view_tiles(vp, self.request.precision, cancel, cache=False, order="rows")
             for done, (x0, y0, block) in enumerate(tiles, 1):
                 self.rgb8[y0:y0 + block.shape[0], x0:x0 + block.shape[1]] = to_uint8(block)
                 yield done, total
-                if cancel():
+                if cancel.cancelled:
                     return
             return
         for done, y0 in enumerate(range(0, vp.height, _STRIP_ROWS), 1):
@@ -116,19 +151,53 @@ class ExportJob:
             strip = self.engine.render_classic(vp.sub_view(0, y0, vp.width, rows), self.request.method)
             self.rgb8[y0:y0 + rows] = to_uint8(strip)
             yield done, total
-            if cancel():
+            if cancel.cancelled:
                 return
 
-    def alpha8(self, image: LoadedImage) -> np.ndarray | None:
-        """The image's alpha over the region at the output size (bilinear), or None."""
-        if image.alpha is None:
-            return None
-        x, y, w, h = self.request.region
-        img = Image.fromarray(image.alpha.astype(np.float32), "F")
-        resized = img.resize(self.request.size, Image.Resampling.BILINEAR, box=(x, y, x + w, y + h))
-        return to_uint8(np.asarray(resized))
 
-    def save(self, path: str | Path, image: LoadedImage, model_sha256: str = "", quality: int = 95) -> Path:
-        """Write the result atomically, with ICC, EXIF and PNG text metadata (see ``export_metadata``)."""
-        return save_image(path, self.rgb8, self.alpha8(image), image.icc_profile, image.exif, quality=quality,
-                          text=export_metadata(self.request, image.source, model_sha256))
+def export_alpha8(document: ImageDocument, request: ExportRequest) -> np.ndarray | None:
+    """The document's alpha over the request's region at its output size (bilinear), or None."""
+    if document.alpha is None:
+        return None
+    x, y, w, h = request.region
+    img = Image.fromarray(document.alpha.astype(np.float32) / 255.0, "F")
+    resized = img.resize(request.size, Image.Resampling.BILINEAR, box=(x, y, x + w, y + h))
+    return to_uint8(np.asarray(resized))
+
+
+@dataclass(eq=False)
+class ExportResult:
+    """A finished export of ``document``: ``rgb8`` and what it is (``label``), ready to ``save``."""
+
+    document: ImageDocument
+    request: ExportRequest
+    rgb8: np.ndarray
+    label: str
+    model_sha256: str = ""
+    seconds: float = 0.0
+
+    def save(self, path: str | Path, quality: int = 95) -> Path:
+        """Write it atomically with the document's ICC, EXIF and alpha and the PNG text metadata (see
+        ``export_metadata``); raises ``ImageSaveError``."""
+        doc = self.document
+        return save_image(path, self.rgb8, export_alpha8(doc, self.request), doc.icc_profile, doc.exif,
+                          quality=quality, text=export_metadata(self.request, doc.path, self.model_sha256))
+
+
+def run_export(document: ImageDocument, model: object, device: object, request: ExportRequest,
+               progress: Callable[[int, int], None] | None = None, cancel: CancelToken | None = None, *,
+               liif_under_min_side: bool = False) -> ExportResult:
+    """Render ``request`` of ``document`` on an engine of its own (``export_engine``; ``model`` shared,
+    inference only, None for classic methods), reporting ``progress(done, total)`` after each tile or strip.
+    Raises :class:`~liif_viewer.cancel.Cancelled` when ``cancel`` stops it (nothing to save then)."""
+    start = time.perf_counter()
+    engine = export_engine(document, model, device, liif_under_min_side)
+    job = ExportJob(engine, request)
+    for done, total in job.run(cancel):
+        if progress is not None:
+            progress(done, total)
+    if cancel is not None and cancel.cancelled:
+        raise Cancelled
+    sha256 = model.checkpoint_sha256 if model is not None and request.method == "liif" else ""
+    return ExportResult(document, request, job.rgb8, export_label(document, request, liif_under_min_side), sha256,
+                        time.perf_counter() - start)

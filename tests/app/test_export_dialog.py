@@ -5,13 +5,13 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 
 from liif_viewer.app.export_form import locked_height, scaled_size, view_region
 from liif_viewer.render.viewport import Viewport
 from tests.app.conftest import open_and_settle
+from tests.conftest import SAMPLE
 
 
 @pytest.fixture
@@ -92,9 +92,8 @@ def test_quality_is_offered_for_lossy_formats_only(dialog, tmp_path):
         assert dialog.quality.isVisibleTo(dialog) == lossy, name
 
 
-def test_exports_the_same_pixels_as_the_headless_job(qtbot, dialog, model, tmp_path):
-    from liif_viewer.render.engine import RenderEngine
-    from liif_viewer.tasks.export import ExportJob, ExportRequest
+def test_exports_the_same_file_as_the_export_command(qtbot, dialog, face_png, tmp_path):
+    from liif_viewer.cli import main
 
     dialog.form.region_whole.setChecked(True)
     dialog.form.set_scale(1.5)
@@ -110,18 +109,41 @@ def test_exports_the_same_pixels_as_the_headless_job(qtbot, dialog, model, tmp_p
     with Image.open(out) as img:
         assert img.size == (144, 108)
         assert img.text["Method"] == "LIIF (fast)" and img.text["Source"] == "face.png"
-        written = np.asarray(img.convert("RGB"))
-    engine = RenderEngine(model, "cpu")
-    engine.set_image(dialog.source.rgb)
-    job = ExportJob(engine, ExportRequest((0, 0, 96, 72), (144, 108), "liif", "fast"))
-    for _ in job.run():
-        pass
-    assert np.array_equal(written, job.rgb8)
+    command = tmp_path / "command" / "face.png"  # the same name: the file names its source
+    command.parent.mkdir()
+    assert main(["export", str(face_png), "-o", str(command), "--scale", "1.5", "--fast", "--device", "cpu"]) == 0
+    assert command.read_bytes() == out.read_bytes()  # pixels, metadata and encoding: one pipeline
     # remembered for next time: folder, format, size mode
     again = dialog.parent().tools.export_view()
     qtbot.addWidget(again)
     assert again.path.text().startswith(str(out.parent)) and again.path.text().endswith(".png")
     assert again.form.by_scale.isChecked() and again.form.scale.value() == 1.5
+
+
+def test_the_export_keeps_icc_and_exif_of_the_open_image_without_reading_it_again(qtbot, make_window, tmp_path):
+    from PIL import ImageCms
+
+    source = tmp_path / "camera.jpg"
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    exif = Image.Exif()
+    exif[0x010F] = "doc16 camera"  # Make
+    Image.open(SAMPLE).convert("RGB").crop((180, 90, 276, 162)).save(source, quality=92, icc_profile=icc,
+                                                                       exif=exif.tobytes())
+    window = make_window(600, 300)
+    open_and_settle(qtbot, window, source)
+    dialog = window.tools.export_view()
+    qtbot.addWidget(dialog)
+    source.unlink()  # gone (moved, renamed, on an unplugged card): the export still has what it needs
+    dialog.form.region_whole.setChecked(True)
+    dialog.form.method.setCurrentIndex(2)  # bilinear
+    out = tmp_path / "out.png"
+    dialog.path.setText(str(out))
+    assert dialog.start()
+    run_export(qtbot, dialog)
+    with Image.open(out) as img:
+        assert img.info["icc_profile"] == icc
+        assert img.getexif()[0x010F] == "doc16 camera"
+        assert img.text["Source"] == "camera.jpg"
 
 
 def test_overwriting_asks_first(qtbot, dialog, tmp_path):

@@ -9,8 +9,8 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QThread, Signal
 
 from liif_viewer.app.messages import LiifRequest, LoadModel, SetImage
-from liif_viewer.app.worker import LiifWorker, _JobThread
-from liif_viewer.files.image_io import load_image
+from liif_viewer.app.worker import LiifWorker, _JobThread, opened_image
+from liif_viewer.files.image_io import ImageDocument, load_image
 from liif_viewer.render.viewport import Viewport
 
 
@@ -107,10 +107,12 @@ def test_liif_burst_of_20_requests_gives_one_final_render_the_last(qtbot, model,
     updates = []
     worker.updated.connect(updates.append)
     worker.post(LoadModel(device="cpu", model=model))
-    worker.post(SetImage(1, rgb))
+    image = opened_image(ImageDocument(rgb))
+    worker.post(SetImage(image))
     worker.start()
     try:
-        requests = [LiifRequest(i, 1, Viewport(48, 36, 1.5 + 0.1 * i, 120, 90), "fast") for i in range(1, 21)]
+        requests = [LiifRequest(i, image.image_id, Viewport(48, 36, 1.5 + 0.1 * i, 120, 90), "fast")
+                    for i in range(1, 21)]
         for request in requests:
             worker.request(request)
         qtbot.waitUntil(lambda: 20 in worker.final_ids, timeout=60_000)  # any other final comes before it
@@ -137,7 +139,7 @@ class IdleWorker(BlockingWorker):
         self.tokens = []
 
     def after_request(self, request):
-        from liif_viewer.render.cancel import CancelToken
+        from liif_viewer.cancel import CancelToken
 
         token = CancelToken()
         self.tokens.append(token)
@@ -178,20 +180,36 @@ def test_liif_worker_prefetches_around_a_final_view_while_idle(qtbot, model, sam
     updates = []
     worker.updated.connect(updates.append)
     worker.post(LoadModel(device="cpu", model=model))
-    worker.post(SetImage(1, sample_rgb))
+    image = opened_image(ImageDocument(sample_rgb))
+    worker.post(SetImage(image))
     worker.start()
     try:
         vp = Viewport(256, 256, 2.0, 96, 80)
-        worker.request(LiifRequest(1, 1, vp, "fast"))
+        worker.request(LiifRequest(1, image.image_id, vp, "fast"))
         qtbot.waitUntil(lambda: worker.final_ids == [1], timeout=60_000)
         store = worker.engine.features("fast")
         shown = store.cached_bytes
         qtbot.waitUntil(lambda: worker._idle is None, timeout=120_000)  # the prefetch ran to its end
         assert store.cached_bytes > shown
-        worker.request(LiifRequest(2, 1, vp.panned_by(-48, 0), "fast"))  # half a pane: prepared already
+        worker.request(LiifRequest(2, image.image_id, vp.panned_by(-48, 0), "fast"))  # half a pane: prepared already
         qtbot.waitUntil(lambda: worker.final_ids == [1, 2], timeout=60_000)
     finally:
         worker.stop()
     finals = [u for u in updates if u.final]
     assert [u.request.request_id for u in finals] == [1, 2]
     assert [u.kind for u in updates if u.request.request_id == 2] == ["final"]  # straight from cache
+
+
+def test_the_liif_worker_publishes_its_model_and_device_once_before_it_is_ready(qtbot, model):
+    """Jobs that share the model (export, demos) get it by signal, not by reading the worker's engine."""
+    worker = LiifWorker()
+    events = []
+    worker.model_loaded.connect(lambda m, device: events.append(("loaded", m, str(device))))
+    worker.model_ready.connect(lambda text: events.append(("ready", text)))
+    worker.post(LoadModel(device="cpu", model=model))
+    worker.start()
+    try:
+        qtbot.waitUntil(lambda: len(events) == 2, timeout=120_000)
+    finally:
+        worker.stop()
+    assert events[0] == ("loaded", model, "cpu") and events[1][0] == "ready"

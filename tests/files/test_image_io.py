@@ -47,8 +47,8 @@ def test_alpha_is_kept(tmp_path):
     rgba[..., 3] = np.linspace(0, 255, 7).astype(np.uint8)
     Image.fromarray(rgba, "RGBA").save(tmp_path / "t.png")
     img = load_image(tmp_path / "t.png")
-    assert img.alpha is not None and img.alpha.shape == (6, 7)
-    np.testing.assert_allclose(img.alpha[0], rgba[0, :, 3] / 255.0)
+    assert img.alpha is not None and img.alpha.shape == (6, 7) and img.alpha.dtype == np.uint8
+    np.testing.assert_array_equal(img.alpha[0], rgba[0, :, 3])  # the file's 8 bits, exactly
 
 
 def test_exif_orientation_applied(tmp_path):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from liif_viewer.model.fused_encoder import EncodeCancelled, FusedEncoder, image_encoder
+from liif_viewer.cancel import Cancelled, CancelToken
+from liif_viewer.model.fused_encoder import FusedEncoder, image_encoder
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +46,12 @@ def test_fast_is_close_and_keeps_the_head_in_fp32(model, crop):
 def test_cancelled_between_residual_blocks(model, crop):
     calls = []
 
-    def cancelled() -> bool:
+    def fourth_check() -> bool:
         calls.append(1)
         return len(calls) > 3
 
-    with pytest.raises(EncodeCancelled):
-        FusedEncoder(model.encoder, "exact")(crop, cancelled)
+    with pytest.raises(Cancelled):
+        FusedEncoder(model.encoder, "exact")(crop, CancelToken(fourth_check))
     assert len(calls) == 4  # checked before each block: stopped before the fourth
 
 

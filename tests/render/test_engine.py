@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
+from liif_viewer.cancel import CancelToken
 from liif_viewer.model.coords import lattice_coord, lattice_size
-from liif_viewer.render.engine import CancelToken, RenderEngine
+from liif_viewer.render.engine import RenderEngine
 from liif_viewer.render.inspection import psnr
 from liif_viewer.render.resample import to_display_uint8
 from liif_viewer.render.viewport import Viewport
@@ -102,15 +103,9 @@ def test_superseded_request_stops_within_one_batch(engine):
     engine.render_liif_sync(Viewport(30.0, 30.0, 1.0, 70, 60), "exact")  # features ready
     dec = engine.decoder("exact")
     start = dec.batches_run
-    token = CancelToken()
-
-    def superseded() -> bool:
-        # What a newer request does from the GUI thread, here at a deterministic moment: during batch 3.
-        if dec.batches_run - start >= 3:
-            token.cancel()
-        return token()
-
-    kinds = [s.kind for s in engine.render_liif(Viewport(30.0, 30.0, 10.0, 300, 300), "exact", cancel=superseded)]
+    # What a newer request does from the GUI thread, here at a deterministic moment: during batch 3.
+    token = CancelToken(lambda: dec.batches_run - start >= 3)
+    kinds = [s.kind for s in engine.render_liif(Viewport(30.0, 30.0, 10.0, 300, 300), "exact", cancel=token)]
     assert token.cancelled and "final" not in kinds
     assert dec.batches_run - start == 3  # ~45 batches were due; none started after the cancel
 
@@ -161,13 +156,9 @@ def test_a_cancelled_deep_zoom_render_resumes_to_the_same_image(model, sample_rg
         x, y, w, h = vp.image_rect()
         interrupted.features("fast", 30.0).region(int(y) - 2, int(y + h) + 3, int(x) - 2, int(x + w) + 3)
         decoder = interrupted.decoder("fast")
-        token, start = CancelToken(), decoder.batches_run
-
-        def cancel(token=token, start=start, stop_after=stop_after, decoder=decoder) -> bool:
-            if decoder.batches_run - start >= stop_after:
-                token.cancel()
-            return token.cancelled
-
+        start = decoder.batches_run
+        cancel = CancelToken(lambda start=start, stop_after=stop_after, decoder=decoder:
+                             decoder.batches_run - start >= stop_after)
         steps = list(interrupted.render_liif(vp, "fast", cancel=cancel))
         assert not steps[-1].final, stop_after
         np.testing.assert_array_equal(interrupted.render_liif_sync(vp, "fast"), expected)

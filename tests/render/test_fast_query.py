@@ -7,8 +7,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from liif_viewer.cancel import Cancelled, CancelToken
 from liif_viewer.model import make_coord
-from liif_viewer.render.fast_query import Cancelled, FoldedDecoder
+from liif_viewer.render.fast_query import FoldedDecoder
 from liif_viewer.render.inspection import psnr
 
 
@@ -108,7 +109,8 @@ def test_cancel_stops_before_the_next_batch(model, reference_cases):
     dec = FoldedDecoder(model, "exact", batch_size=1024)
     coord, cell = torch.from_numpy(data["coord"]), torch.from_numpy(data["cell"])
     with pytest.raises(Cancelled):
-        dec.query(_dense_region(dec, feat), feat.shape[-2:], coord, cell, cancelled=lambda: dec.batches_run >= 3)
+        dec.query(_dense_region(dec, feat), feat.shape[-2:], coord, cell,
+                  cancel=CancelToken(lambda: dec.batches_run >= 3))
     assert dec.batches_run == 3  # 36 batches were due; none ran after the cancel
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from liif_viewer.cancel import CancelToken
 from liif_viewer.render.features import FeatureStore
 
 
@@ -49,7 +50,7 @@ def test_blocks_equal_whole_image_and_stop_when_cancelled(model, sample_rgb):
     store = FeatureStore(model, rgb, "exact", tile=32)
     keys = store.tiles_for(0, 120, 0, 140)  # 4 x 5 tiles: one block
     checks = []
-    assert list(store.encode_iter(keys, cancelled=lambda: checks.append(1) or len(checks) > 5)) == []
+    assert list(store.encode_iter(keys, CancelToken(lambda: checks.append(1) or len(checks) > 5))) == []
     assert store.cached_bytes == 0 and len(checks) == 6  # stopped inside the encoder, between its blocks
     steps = list(store.encode_iter(keys))
     assert steps == [(20, 20)] and store.encodes == 20
@@ -63,7 +64,7 @@ def test_a_planned_frame_encodes_its_pieces_in_the_planned_blocks(model, sample_
     store = FeatureStore(model, sample_rgb[:200, :200], "exact", tile=32)
     calls = []
     encode = store._encode
-    store._encode = lambda rgb, cancelled=None: calls.append(rgb.shape) or encode(rgb, cancelled)
+    store._encode = lambda rgb, cancel=None: calls.append(rgb.shape) or encode(rgb, cancel)
     frame = store.tiles_for(0, 160, 0, 160)  # 5 x 5 tiles: one block, 195 px with its halo, grown to 200
     store.plan(frame, (80.0, 80.0))
     for piece in (store.tiles_for(0, 64, 0, 64), store.tiles_for(64, 160, 0, 160), frame):

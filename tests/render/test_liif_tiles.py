@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 import torch
 
+from liif_viewer.cancel import Cancelled, CancelToken
 from liif_viewer.model.coords import make_coord
-from liif_viewer.render.fast_query import Cancelled, FoldedDecoder
+from liif_viewer.render.fast_query import FoldedDecoder
 from liif_viewer.render.features import FeatureStore
 from liif_viewer.render.liif_tiles import TileJob, code_box, run_together, tile_inside
 
@@ -51,8 +52,8 @@ def _compose(jobs, values, tile, shape) -> np.ndarray:
     return canvas
 
 
-def _render(jobs, decoder, cancelled=None) -> list[np.ndarray]:
-    return run_together([(job, job.finish_steps()) for _, _, job in jobs], decoder, cancelled)
+def _render(jobs, decoder, cancel=None) -> list[np.ndarray]:
+    return run_together([(job, job.finish_steps()) for _, _, job in jobs], decoder, cancel)
 
 
 # --- geometry -----------------------------------------------------------------------------------------
@@ -141,7 +142,7 @@ def test_a_tiled_render_equals_the_one_shot_render_exactly(model, crop, scale):
 # --- cancelling and releasing -------------------------------------------------------------------------
 def _cancel_after(decoder: FoldedDecoder, batches: int):
     start = decoder.batches_run
-    return lambda: decoder.batches_run - start >= batches
+    return CancelToken(when=lambda: decoder.batches_run - start >= batches)
 
 
 @pytest.mark.parametrize("adaptive,scale,batches", [

@@ -8,9 +8,10 @@ import weakref
 import numpy as np
 import pytest
 
+from liif_viewer.cancel import CancelToken
 from liif_viewer.render import engine as engine_module
 from liif_viewer.render import memory
-from liif_viewer.render.engine import CancelToken, RenderEngine
+from liif_viewer.render.engine import RenderEngine
 from liif_viewer.render.memory import Trimmer, malloc_trim
 from liif_viewer.render.viewport import Viewport
 
@@ -25,14 +26,8 @@ def engine(model, sample_rgb):
 def _cancel_after(engine: RenderEngine, precision: str, batches: int) -> CancelToken:
     """A cancel token that fires when ``batches`` more MLP batches have run (as a newer request would)."""
     dec = engine.decoder(precision)
-    start, token = dec.batches_run, CancelToken()
-
-    def check() -> bool:
-        if dec.batches_run - start >= batches:
-            token.cancel()
-        return token()
-
-    return check
+    start = dec.batches_run
+    return CancelToken(lambda: dec.batches_run - start >= batches)
 
 
 def _working(engine: RenderEngine) -> int:
@@ -106,7 +101,7 @@ def test_the_preview_is_skipped_when_its_working_state_would_pass_the_allowance(
         peak[0] = max(peak[0], _working(engine))
         return False
 
-    kinds = [s.kind for s in engine.render_liif(vp, "fast", cancel=watch)]
+    kinds = [s.kind for s in engine.render_liif(vp, "fast", cancel=CancelToken(watch))]
     assert "preview" not in kinds and kinds[-1] == "final"
     assert 0 < peak[0] <= engine.working_limit_bytes()
     assert _working(engine) == 0

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from liif_viewer.cancel import CancelToken
 from liif_viewer.files.image_io import load_image
-from liif_viewer.render.cancel import CancelToken
 from liif_viewer.render.engine import RenderEngine
 from liif_viewer.render.prefetch import prefetch_steps, ring_view, view_feature_keys, whole_image_fits
 from liif_viewer.render.viewport import Viewport
@@ -72,7 +72,7 @@ def test_a_new_view_stops_prefetch_within_one_tile(model, photo_12mp):
     encoder_checks_after_cancel, blocks = [], []
     encode = store._encode
 
-    def encode_then_cancel(rgb, cancelled=None):
+    def encode_then_cancel(rgb, cancel=None):
         blocks.append(rgb.shape)
         if len(blocks) == 2:  # a new view arrives while the second block is encoded
             token.cancel()
@@ -80,16 +80,13 @@ def test_a_new_view_stops_prefetch_within_one_tile(model, photo_12mp):
         def watched() -> bool:
             if token.cancelled:
                 encoder_checks_after_cancel.append(1)
-            return cancelled()
+            return cancel.cancelled
 
-        return encode(rgb, watched)
-
-    def cancel() -> bool:
-        return token.cancelled
+        return encode(rgb, CancelToken(watched))
 
     store._encode = encode_then_cancel
     before = store.cached_bytes
-    steps = list(prefetch_steps(engine, vp, "fast", cancel, screen_tiles=False))
+    steps = list(prefetch_steps(engine, vp, "fast", token, screen_tiles=False))
     assert token.cancelled and len(blocks) == 2 and len(steps) == 1  # one block done, the second stopped
     assert len(encoder_checks_after_cancel) == 1  # the encoder stopped at its next residual block
     assert before < store.cached_bytes  # the first block's tiles are kept

@@ -1,4 +1,4 @@
-"""Export: tiled output identical to a one-shot render; alpha, metadata, cancel."""
+"""Export: tiled output identical to a one-shot render; the one pipeline (run_export); alpha, metadata, cancel."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from liif_viewer.files.image_io import LoadedImage, load_image, to_uint8
+from liif_viewer.cancel import Cancelled, CancelToken
+from liif_viewer.files.image_io import ImageDocument, load_image, to_uint8
 from liif_viewer.render.engine import RenderEngine
-from liif_viewer.tasks.export import ExportJob, ExportRequest, parse_region
+from liif_viewer.render.lod import EXPORT, SCREEN
+from liif_viewer.tasks.export import ExportJob, ExportRequest, export_engine, parse_region, run_export
 
 
 @pytest.fixture
@@ -38,6 +40,7 @@ def test_fast_export_tiles_show_no_seams(model, crop):
     request = ExportRequest((20.0, 15.0, 8.0, 6.0), (320, 240), "liif", "fast")  # x40
     small, big = RenderEngine(model, screen_tile=64), RenderEngine(model, screen_tile=512)
     for eng in (small, big):
+        eng.lod = EXPORT  # what export_engine sets
         eng.set_image(crop)
     a, b = ExportJob(small, request), ExportJob(big, request)
     list(a.run())
@@ -52,21 +55,51 @@ def test_cancel_stops_early(model, crop):
     engine.set_image(crop)
     job = ExportJob(engine, ExportRequest((0, 0, 70, 60), (280, 240)))
     seen = []
-    for done, _total in job.run(cancel=lambda: len(seen) >= 3):
+    for done, _total in job.run(cancel=CancelToken(lambda: len(seen) >= 3)):
         seen.append(done)
     assert seen == [1, 2, 3] and job.total_steps() > 3
 
 
-def test_save_keeps_alpha_and_metadata(model, crop, tmp_path):
-    alpha = np.zeros(crop.shape[:2], np.float32)
-    alpha[:, 35:] = 1.0
-    image = LoadedImage(crop, alpha, source="/photos/eye.png")
-    engine = RenderEngine(model)
+def test_an_export_job_leaves_the_engine_it_is_given_as_it_was(model, crop):
+    engine = RenderEngine(model, screen_tile=64)
     engine.set_image(crop)
-    request = ExportRequest((0, 0, 70, 60), (140, 120), "bilinear")
-    job = ExportJob(engine, request)
+    job = ExportJob(engine, ExportRequest((20.0, 15.0, 8.0, 6.0), (320, 240), "liif", "fast"))
     list(job.run())
-    out = job.save(tmp_path / "e.png", image, "abc123")
+    assert engine.lod is SCREEN and not engine.liif_below_one  # the viewer's engine keeps its settings
+    document = ImageDocument(np.ascontiguousarray(crop))
+    own = export_engine(document, model)  # the export's settings, stated in one place
+    assert own.lod is EXPORT and own.liif_below_one and own.image_id == document.id
+    assert own.rgb is document.rgb  # the document's pixels, not a copy
+
+
+def test_run_export_renders_on_its_own_engine_and_stops_at_a_cancel(model, crop):
+    document = ImageDocument(np.ascontiguousarray(crop), path="/photos/eye.png")
+    request = ExportRequest((20.0, 15.0, 8.0, 6.0), (320, 240), "liif", "fast")
+    steps = []
+    result = run_export(document, model, "cpu", request, lambda done, total: steps.append((done, total)))
+    engine = RenderEngine(model)  # the export's engine, made by hand
+    engine.lod, engine.liif_below_one = EXPORT, True
+    engine.set_image(document.rgb)
+    expected = ExportJob(engine, request)
+    list(expected.run())
+    np.testing.assert_array_equal(result.rgb8, expected.rgb8)
+    assert steps[-1][0] == steps[-1][1] and result.label == "LIIF (fast)"
+    assert result.model_sha256 == model.checkpoint_sha256 and result.document is document
+    seen = []
+    with pytest.raises(Cancelled):
+        run_export(document, model, "cpu", request, lambda done, total: seen.append(done),
+                   CancelToken(lambda: len(seen) >= 1))
+    assert seen == [1]  # stopped after the first tile
+
+
+def test_save_keeps_alpha_and_metadata(model, crop, tmp_path):
+    alpha = np.zeros(crop.shape[:2], np.uint8)
+    alpha[:, 35:] = 255
+    image = ImageDocument(crop, alpha, path="/photos/eye.png")
+    request = ExportRequest((0, 0, 70, 60), (140, 120), "bilinear")
+    result = run_export(image, None, "cpu", request)
+    assert result.model_sha256 == ""  # no model for the classic methods
+    out = result.save(tmp_path / "e.png")
     with Image.open(out) as img:
         assert img.mode == "RGBA" and img.size == (140, 120)
         assert img.info["Source"] == "eye.png" and img.info["Size"] == "140x120"
