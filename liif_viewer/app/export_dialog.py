@@ -17,14 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -34,7 +29,7 @@ from ..cancel import CancelToken
 from ..files.image_io import ImageDocument, ImageSaveError, check_writable
 from ..tasks.export import ExportRequest, run_export
 from .export_form import ExportForm, Region
-from .job_panel import JobPanel, ask_overwrite, ask_yes_no
+from .job_panel import FileJobDialog, ask_yes_no
 from .jobs import BackgroundJob, UserFacingError
 from .settings import read_float, read_str
 
@@ -108,30 +103,22 @@ def _export_work(source: ExportSource, request: ExportRequest, path: Path, quali
     return work
 
 
-class ExportDialog(QDialog):
-    """Non-modal; ``finished_export(path)`` fires after a file was written."""
+class ExportDialog(FileJobDialog):
+    """Non-modal; ``last_written`` is the file once one was written."""
 
     def __init__(self, source: ExportSource, settings: QSettings, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("Export", "Export to", _FILTER, parent=parent)
         self.setWindowTitle("Export view")
         self.source, self.settings = source, settings
         self.last_written: Path | None = None
         self.seconds_per_mp: float | None = None
-        #: asks before replacing a file; tests replace it with an automatic answer
-        self.confirm_overwrite: Callable[[Path], bool] = self._ask_overwrite
         #: asks before a large export (the question's text is passed); tests replace it too
         self.confirm_large: Callable[[str], bool] = self._ask_large
         self.form = ExportForm(source.size, source.view, self)
-        self.path = QLineEdit()
-        self.browse = QPushButton("Browse…")
-        self.browse.clicked.connect(self._browse)
         self.format_label = QLabel()
         self.quality = QSpinBox()
         self.quality.setRange(1, 100)
         self.quality.setPrefix("quality ")
-        self.panel = JobPanel("Export", parent=self)
-        self.panel.start_requested.connect(self.start)
-        self.panel.close_requested.connect(self.close)
         self.panel.succeeded.connect(self._on_done)
         self.panel.ended.connect(lambda: self._set_editable(True))
         layout = QVBoxLayout(self)
@@ -200,15 +187,6 @@ class ExportDialog(QDialog):
         self.quality.setVisible(fmt in ("JPEG", "WebP"))  # a quality only for the lossy formats
         self.quality.setEnabled(self.path.isEnabled())
 
-    def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(), _FILTER,
-                                              options=QFileDialog.Option.DontConfirmOverwrite)
-        if path:
-            self.path.setText(path)
-
-    def _ask_overwrite(self, path: Path) -> bool:
-        return ask_overwrite(self, path)
-
     def _ask_large(self, text: str) -> bool:
         return ask_yes_no(self, "Large export", text)
 
@@ -227,11 +205,6 @@ class ExportDialog(QDialog):
                 f"roughly {minutes:,.0f} min on this machine. Export anyway?"), False
 
     # --- running ------------------------------------------------------------------------------------
-    @property
-    def job(self) -> BackgroundJob | None:
-        """The export under way, if any."""
-        return self.panel.job
-
     def start(self) -> bool:
         """Check the settings and start the export; False (with a message) when it cannot start."""
         if self.panel.busy:
@@ -272,10 +245,6 @@ class ExportDialog(QDialog):
             widget.setEnabled(editable)
         self._on_path_edited()  # quality only for JPEG and WebP
 
-    def cancel(self) -> None:
-        """Stop the running export at its next tile (nothing is written)."""
-        self.panel.cancel()
-
     def _on_done(self, result: tuple[Path, float]) -> None:
         path, seconds = result
         self.last_written = path
@@ -284,7 +253,3 @@ class ExportDialog(QDialog):
         width, height = self.form.output_size()
         self.seconds_per_mp = seconds / max(1e-6, width * height / 1e6)
         self.panel.finish(f"wrote {path} ({width}×{height}) in {seconds:.1f} s ({self.seconds_per_mp:.2f} s/MP)")
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: D102, N802
-        self.panel.stop()
-        super().closeEvent(event)

@@ -1,13 +1,18 @@
-"""The bottom of the export and record dialogs: progress bar, ETA, a message line, Start and Cancel/Close."""
+"""The export and record dialogs' shared parts: the job panel at their bottom (progress bar, ETA, a message
+line, Start and Cancel/Close) and the file dialog around it (an output path, Browse…, ask before replacing)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -17,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from .jobs import BackgroundJob, format_eta
 
-__all__ = ["JobPanel"]
+__all__ = ["JobPanel", "FileJobDialog", "ask_overwrite", "ask_yes_no"]
 
 
 class JobPanel(QWidget):
@@ -133,3 +138,48 @@ def ask_yes_no(parent: QWidget, title: str, text: str) -> bool:
 def ask_overwrite(parent: QWidget, path: Path) -> bool:
     """Ask whether to replace an existing output file (default: No)."""
     return ask_yes_no(parent, "Replace file?", f"{path.name} already exists in {path.parent}. Replace it?")
+
+
+class FileJobDialog(QDialog):
+    """A dialog that writes one file with a background job: ``path`` (with Browse…), ``panel`` (a JobPanel
+    whose Start calls ``start`` and whose Close closes the dialog), and an overwrite question that tests
+    replace (``confirm_overwrite``). Subclasses build their layout around ``path`` and ``panel``."""
+
+    def __init__(self, start_text: str, browse_title: str, file_filter: str, hint: str = "",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._browse_title, self._file_filter = browse_title, file_filter
+        #: asks before replacing a file; tests replace it with an automatic answer
+        self.confirm_overwrite = self._ask_overwrite
+        self.path = QLineEdit()
+        self.browse = QPushButton("Browse…")
+        self.browse.clicked.connect(self._browse)
+        self.panel = JobPanel(start_text, hint, self)
+        self.panel.start_requested.connect(self.start)
+        self.panel.close_requested.connect(self.close)
+
+    def start(self) -> bool:
+        """Start the job; False (with a message in the panel) when it cannot start."""
+        raise NotImplementedError
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, self._browse_title, self.path.text(), self._file_filter,
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
+        if path:
+            self.path.setText(path)
+
+    def _ask_overwrite(self, path: Path) -> bool:
+        return ask_overwrite(self, path)
+
+    @property
+    def job(self) -> BackgroundJob | None:
+        """The job under way, if any."""
+        return self.panel.job
+
+    def cancel(self) -> None:
+        """Stop the running job at its next step (nothing is written)."""
+        self.panel.cancel()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: D102, N802
+        self.panel.stop()
+        super().closeEvent(event)

@@ -12,14 +12,9 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +22,7 @@ from PySide6.QtWidgets import (
 from ..cancel import Cancelled, CancelToken
 from ..files.image_io import check_writable
 from ..files.record import FORMATS, RecordError, write_animation
-from .job_panel import JobPanel, ask_overwrite
+from .job_panel import FileJobDialog
 from .jobs import BackgroundJob, UserFacingError
 from .settings import read_str
 
@@ -62,48 +57,28 @@ def _record_work(source: FrameSource, path: Path, fps: float):  # noqa: ANN202
     return work
 
 
-class RecordDialog(QDialog):
+class RecordDialog(FileJobDialog):
     """Choose a file, then record with a progress bar, ETA and Cancel; ``last_written`` once done."""
 
     def __init__(self, title: str, name: str, source: FrameSource, fps: float, settings: QSettings,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("Record", "Record to", _FILTER,
+                         "Frames are final LIIF renders; GIF, APNG (.png) or MP4 by the file name.", parent)
         self.setWindowTitle(title)
         self.source, self.fps, self.settings = source, fps, settings
         self.last_written: Path | None = None
         self.frame_count = 0
-        self.confirm_overwrite: Callable[[Path], bool] = self._ask_overwrite
         folder = read_str(settings, "record/dir", str(Path.home()))
         suffix = read_str(settings, "record/suffix", ".gif", tuple(FORMATS))
-        self.path = QLineEdit(str(Path(folder if Path(folder).is_dir() else Path.home()) / f"{name}{suffix}"))
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        self.panel = JobPanel("Record", "Frames are final LIIF renders; GIF, APNG (.png) or MP4 by the file name.",
-                              self)
-        self.panel.start_requested.connect(self.start)
-        self.panel.close_requested.connect(self.close)
+        self.path.setText(str(Path(folder if Path(folder).is_dir() else Path.home()) / f"{name}{suffix}"))
         self.panel.succeeded.connect(self._on_done)
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
-        for widget in (QLabel("File"), self.path, browse):
+        for widget in (QLabel("File"), self.path, self.browse):
             row.addWidget(widget)
         layout.addLayout(row)
         layout.addWidget(self.panel)
         self.resize(560, self.sizeHint().height())
-
-    def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Record to", self.path.text(), _FILTER,
-                                              options=QFileDialog.Option.DontConfirmOverwrite)
-        if path:
-            self.path.setText(path)
-
-    def _ask_overwrite(self, path: Path) -> bool:
-        return ask_overwrite(self, path)
-
-    @property
-    def job(self) -> BackgroundJob | None:
-        """The recording under way, if any."""
-        return self.panel.job
 
     def start(self) -> bool:
         """Start recording; False (with a message) when it cannot start."""
@@ -125,10 +100,6 @@ class RecordDialog(QDialog):
                        "recording cancelled; nothing was written")
         return True
 
-    def cancel(self) -> None:
-        """Stop at the next frame; nothing is written."""
-        self.panel.cancel()
-
     def _on_done(self, result: tuple[Path, int]) -> None:
         self.last_written, self.frame_count = result
         self.settings.setValue("record/dir", str(self.last_written.parent))  # remembered once it took a file
@@ -136,7 +107,3 @@ class RecordDialog(QDialog):
         seconds = self.job.elapsed_s() if self.job is not None else 0.0
         self.panel.finish(f"wrote {self.last_written} ({self.frame_count} frames at {self.fps:g} fps) "
                           f"in {seconds:.1f} s")
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: D102, N802
-        self.panel.stop()
-        super().closeEvent(event)
