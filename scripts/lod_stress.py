@@ -4,6 +4,7 @@ Usage (from the repository root)::
 
     nice -n 10 .venv/bin/python scripts/lod_stress.py [--sets Set5 Set14 Urban100] [--per-zoom 2]
         [--zooms 4.5 6 ...] [--photos SUBSTR ...] [--jsonl out.jsonl] [--save DIR] [--simulate DIR]
+        [--export-tolerance LEVELS]
 
 Every photo of the chosen benchmark sets (../shared/benchmarks) gets ``--per-zoom`` random views
 (seeded) at every zoom; each view is rendered exactly and in fast mode with the screen's and the
@@ -13,6 +14,7 @@ export's check (see liif_viewer/render/lod_stress.py). Prints one JSON line per 
 ``--save DIR`` also stores each view's exact image and its every-pixel fast image; ``--simulate DIR``
 then replays fast mode's level of detail on those images (evaluations looked up instead of
 queried: the sampler's decisions are the engine's, in seconds instead of minutes), for tuning.
+``--export-tolerance`` replaces the export's tolerance (8-bit levels; its other settings kept).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -33,16 +36,16 @@ from liif_viewer.files.image_io import load_image, to_uint8  # noqa: E402
 from liif_viewer.render.engine import RenderEngine  # noqa: E402
 from liif_viewer.render.inspection import psnr  # noqa: E402
 from liif_viewer.render.liif_tiles import TileJob, tile_inside  # noqa: E402
-from liif_viewer.render.lod import LodSettings, drive  # noqa: E402
+from liif_viewer.render.lod import EXPORT, LodSettings, drive  # noqa: E402
 from liif_viewer.render.lod_checks import steep  # noqa: E402
 from liif_viewer.tasks import lod_stress as stress  # noqa: E402
 from liif_viewer.tasks.lod_stress import MODES, StressView, ViewError  # noqa: E402
 
 
-def _table(errors: list[ViewError]) -> str:
+def _table(errors: list[ViewError], modes: dict[str, LodSettings]) -> str:
     lines = []
-    for mode in MODES:
-        lines += [f"\n{mode}: {MODES[mode]}\n",
+    for mode in modes:
+        lines += [f"\n{mode}: {modes[mode]}\n",
                   "| zoom | views | p50 | p99 | max (levels) | min PSNR | max 8-bit | min PSNR 8-bit | evaluated "
                   "| px over bound |",
                   "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -129,7 +132,12 @@ def main() -> int:
     parser.add_argument("--save", type=Path, help="store exact and every-pixel fast images here (and reuse them)")
     parser.add_argument("--save-only", action="store_true", help="only store the images of views not stored yet")
     parser.add_argument("--simulate", type=Path, help="replay the LOD on images stored by --save")
+    parser.add_argument("--export-tolerance", type=float,
+                        help=f"the export's tolerance in 8-bit levels (default {EXPORT.tolerance * 255:g})")
     args = parser.parse_args()
+    modes = dict(MODES)
+    if args.export_tolerance is not None:
+        modes["export"] = replace(EXPORT, tolerance=args.export_tolerance / 255)
 
     photos = stress.benchmark_photos(args.root, args.sets)
     sizes = {k: load_image(p).rgb.shape[1::-1] for k, p in photos.items()}
@@ -162,7 +170,7 @@ def main() -> int:
             data = np.load(path)
             exact, every = data["exact"], data["every"]
             found = []
-            for mode, settings in MODES.items():
+            for mode, settings in modes.items():
                 fast, evaluated = simulate_view(view, exact, every, sizes[view.photo], settings)
                 found.append(_error(view, mode, fast, exact, evaluated))
             record(found)
@@ -202,14 +210,14 @@ def main() -> int:
                 print(f"[{n + 1}/{len(order)} {time.perf_counter() - start:.0f}s] {view.photo} x{view.zoom:g} stored",
                       file=sys.stderr)
                 continue
-            found = stress.measure_view(engine, view, exact=exact)
+            found = stress.measure_view(engine, view, modes, exact=exact)
             record(found)
             worst = max(found, key=lambda e: e.max_levels)
             print(f"[{n + 1}/{len(order)} {time.perf_counter() - start:.0f}s] {view.photo} x{view.zoom:g} "
                   f"{view.width}x{view.height} max {worst.max_levels:.2f} ({worst.mode})", file=sys.stderr)
     if sink:
         sink.close()
-    print(_table(errors))
+    print(_table(errors, modes))
     bad = [e for e in errors if e.max_levels > 2 or e.psnr_db < 60 or (e.mode == "export" and e.max_u8 > 1)]
     print(f"\n{len(bad)} view-modes over the bound; {time.perf_counter() - start:.0f} s, "
           f"load {os.getloadavg()[0]:.2f}")
