@@ -11,13 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["Block", "plan_blocks", "block_codes", "MAX_BLOCK_CODES", "MIN_MISSING_FRACTION"]
+__all__ = ["Block", "plan_blocks", "block_codes", "MAX_BLOCK_CODES", "FAST_MAX_BLOCK_CODES", "MIN_MISSING_FRACTION"]
 
 Block = tuple[int, int, int, int]  # tile rows [r0, r1) x tile cols [c0, c1)
 
 #: Largest block, in pixels convolved (halo included): 0.4 MP. The encoder keeps two activations
 #: of 64 channels alive (256 B/px in fp32): ~210 MB at this size.
 MAX_BLOCK_CODES = 640 * 640
+#: The same for the fast (bf16) encoder, whose speed per pixel falls with the block's size (its
+#: activations leave the caches): 1.6 s/MP at 256², 2.3 at 480², 3.1 at 856x712 here, while fp32
+#: stays at ~7.5 s/MP at every size. At 480² a fresh 640x720 view at 1:1 of a 12 MP photo was final
+#: in ~3.1 s instead of ~3.55 s (docs/performance.md).
+FAST_MAX_BLOCK_CODES = 480 * 480
 #: A block may re-encode tiles that are cached already while at least this share of it is missing.
 MIN_MISSING_FRACTION = 0.75
 

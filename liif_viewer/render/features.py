@@ -21,7 +21,7 @@ import torch
 from ..cancel import Cancelled, CancelToken
 from ..model import LIIF
 from ..model.fused_encoder import FAST_HALO, image_encoder
-from .feature_blocks import Block, plan_blocks
+from .feature_blocks import FAST_MAX_BLOCK_CODES, MAX_BLOCK_CODES, Block, plan_blocks
 from .lru import ByteLRU
 
 __all__ = ["FeatureStore", "TileKey"]
@@ -59,8 +59,11 @@ class FeatureStore:
         self.device = torch.device(device)
         self.tile = tile
         self.halo = int(getattr(model.encoder, "receptive_radius", 34)) + 1
+        #: largest block encoded at once (pixels, halo included)
+        self.max_block_codes = MAX_BLOCK_CODES
         if precision == "fast":  # approximate codes: a narrower halo costs less than their own error
             self.halo = min(self.halo, FAST_HALO)
+            self.max_block_codes = FAST_MAX_BLOCK_CODES
         self._encode = image_encoder(model, precision, self.device)  # channels_last, fused (fp32 or bf16 convs)
         self.rows = math.ceil(self.height / tile)
         self.cols = math.ceil(self.width / tile)
@@ -154,7 +157,8 @@ class FeatureStore:
         piece encodes the planned blocks holding its tiles, so the frame pays for few halos in all.
         """
         missing = [k for k in dict.fromkeys(keys) if not self.has(k)]
-        self._planned = plan_blocks(missing, self.tile, self.halo, self.height, self.width, centre_yx)
+        self._planned = plan_blocks(missing, self.tile, self.halo, self.height, self.width, centre_yx,
+                                    self.max_block_codes)
 
     def _blocks_for(self, missing: list[TileKey], centre_yx: tuple[float, float] | None) -> list[Block]:
         """Planned blocks holding any of ``missing`` (taken from the plan), then new blocks for the rest."""
@@ -164,7 +168,8 @@ class FeatureStore:
         self._planned = [b for b in self._planned if b not in taken]
         covered = {(r, c) for b in taken for r in range(b[0], b[1]) for c in range(b[2], b[3])}
         rest = [k for k in missing if k not in covered]
-        return taken + plan_blocks(rest, self.tile, self.halo, self.height, self.width, centre_yx)
+        return taken + plan_blocks(rest, self.tile, self.halo, self.height, self.width, centre_yx,
+                                   self.max_block_codes)
 
     def encode_iter(self, keys: Iterable[TileKey], cancel: CancelToken | None = None,
                     centre_yx: tuple[float, float] | None = None) -> Iterator[tuple[int, int]]:

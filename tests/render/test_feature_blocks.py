@@ -41,3 +41,24 @@ def test_edge_blocks_have_no_halo_beyond_the_image():
     assert block_codes((0, 1, 0, 1), 32, 35, 20, 25) == 20 * 25
     assert block_codes((2, 3, 2, 3), 32, 35, 1000, 1000) == (32 + 70) ** 2
     assert block_codes((1, 2, 1, 2), 32, 35, 1000, 1000) == (32 + 32 + 35) ** 2  # clipped at 0
+
+
+def test_the_fast_store_encodes_in_smaller_blocks_than_the_exact_one(model):
+    """bf16 encodes slow down per pixel as blocks outgrow the caches, fp32 ones do not: each store plans
+    within its own cap, and both cover a 12 MP photo's 1:1 view with every tile once."""
+    import numpy as np
+
+    from liif_viewer.render.feature_blocks import FAST_MAX_BLOCK_CODES, MAX_BLOCK_CODES
+    from liif_viewer.render.features import FeatureStore
+
+    rgb = np.zeros((3000, 4000, 3), np.float32)
+    keys = [(r, c) for r in range(29, 46) for c in range(18, 32)]  # a 640x720 view's tiles (48 px)
+    for precision, cap in (("exact", MAX_BLOCK_CODES), ("fast", FAST_MAX_BLOCK_CODES)):
+        store = FeatureStore(model, rgb, precision, tile=48)
+        assert store.max_block_codes == cap
+        store.plan(keys)
+        blocks = store._planned
+        assert sorted(_tiles(blocks)) == sorted(keys)
+        assert all(block_codes(b, 48, store.halo, 3000, 4000) <= cap for b in blocks)
+        sizes = [block_codes(b, 48, store.halo, 3000, 4000) for b in blocks]
+        assert (max(sizes) > FAST_MAX_BLOCK_CODES) == (precision == "exact")
