@@ -172,8 +172,9 @@ class Probe:
         out["tiles_budget_mb"] = engine.tiles.budget_bytes / 2**20
         out["tiles_limit_mb"] = (engine.tiles.budget_bytes + engine.working_limit_bytes()) / 2**20
         for store in engine.feature_stores():  # exact and fast codes share the feature budget
-            out["features_mb"] += store.cached_bytes / 2**20
-            out["features_limit_mb"] += store.limit_bytes / 2**20
+            held, limit = store.usage()  # one reading: the worker may re-pin between two
+            out["features_mb"] += held / 2**20
+            out["features_limit_mb"] += limit / 2**20
         return out
 
 

@@ -119,6 +119,10 @@ class FeatureStore:
         """What the cache may hold now: the budget, or the pinned tiles when they alone need more."""
         return self._cache.limit_bytes
 
+    def usage(self) -> tuple[int, int]:
+        """(``cached_bytes``, ``limit_bytes``) as one consistent reading (any thread)."""
+        return self._cache.usage()
+
     # --- encoding -------------------------------------------------------------------------------------
     @torch.no_grad()
     def _encode_box(self, block: Block,

@@ -114,6 +114,14 @@ class ByteLRU:
             pinned = sum(self._sizes[k] for k in self._pinned if k in self._sizes)
         return max(self.budget_bytes, pinned)
 
+    def usage(self) -> tuple[int, int]:
+        """(:attr:`nbytes`, :attr:`limit_bytes`) read together under the lock: a consistent pair while
+        another thread stores, evicts or re-pins (read one by one, a new pin set between the two reads
+        can make a cache look over its limit)."""
+        with self._lock:
+            pinned = sum(self._sizes[k] for k in self._pinned if k in self._sizes)
+            return self._bytes, max(self.budget_bytes, pinned)
+
     def live_bytes(self) -> int:
         """Bytes the values hold now, measured again (includes what they grew by since they were stored)."""
         with self._lock:

@@ -96,3 +96,32 @@ def test_clear_and_pop_keep_the_count(keep_newest):
     assert cache.pop("a").nbytes == 1000 and cache.pop("a") is None and cache.nbytes == 2000
     cache.clear()
     assert cache.nbytes == 0 and len(cache) == 0 and cache.values() == []
+
+
+def test_usage_reads_bytes_and_limit_together_while_another_thread_repins():
+    """A reader must never see more bytes than the limit, though a writer keeps re-pinning and storing."""
+    import threading
+
+    import numpy as np
+
+    cache = ByteLRU(budget_bytes=4 * 1000)
+    stop = threading.Event()
+
+    def writer() -> None:
+        i = 0
+        while not stop.is_set():
+            keys = [(i + k) % 40 for k in range(8)]  # 8 kB pinned: above the 4 kB budget
+            cache.pin(keys)
+            for k in keys:
+                cache.put(k, np.zeros(1000, np.uint8))
+            i += 3
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        readings = [cache.usage() for _ in range(20000)]
+    finally:
+        stop.set()
+        thread.join()
+    assert all(held <= limit for held, limit in readings)
+    assert max(limit for _, limit in readings) > cache.budget_bytes  # the pins did lift the limit
