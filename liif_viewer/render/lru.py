@@ -110,9 +110,7 @@ class ByteLRU:
     @property
     def limit_bytes(self) -> int:
         """What the cache may hold now: the budget, or the pinned values when they alone need more."""
-        with self._lock:
-            pinned = sum(self._sizes[k] for k in self._pinned if k in self._sizes)
-        return max(self.budget_bytes, pinned)
+        return self.usage()[1]
 
     def usage(self) -> tuple[int, int]:
         """(:attr:`nbytes`, :attr:`limit_bytes`) read together under the lock: a consistent pair while
