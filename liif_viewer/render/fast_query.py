@@ -186,25 +186,14 @@ class FoldedDecoder:
 
     @torch.no_grad()
     def query(self, region: CodeRegion, grid_hw: tuple[int, int], norm_yx: torch.Tensor,
-              cell: torch.Tensor, out: torch.Tensor | None = None,
-              cancel: CancelToken | None = None) -> torch.Tensor:
+              cell: torch.Tensor, cancel: CancelToken | None = None) -> torch.Tensor:
         """RGB in [0, 1] units (unclamped) at ``norm_yx`` (N, 2) with ``cell`` (N, 2) → (N, 3).
 
         ``grid_hw`` is the size of the whole code grid; ``region`` must hold every code the
         queries' local ensembles touch. ``cancel`` is checked before every batch; once it is
         set the query raises :class:`~liif_viewer.cancel.Cancelled` (no partial result).
         """
-        n = norm_yx.shape[0]
-        if out is None:
-            out = torch.empty(n, 3, device=self.device)
-        for start in range(0, n, self.batch_size):
-            stop = min(n, start + self.batch_size)
-            if cancel is not None and cancel.cancelled:
-                raise Cancelled
-            self._query_batch(region, grid_hw, norm_yx[start:stop], cell[start:stop], out[start:stop])
-            self.batches_run += 1
-            self.queries_run += stop - start
-        return out
+        return self.query_parts([(region, norm_yx, cell)], grid_hw, cancel)[0]
 
     def _grid(self, grid_hw: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Code-centre coordinates of each row and column, and the grid size, made once per grid."""
@@ -214,10 +203,6 @@ class FoldedDecoder:
                                           torch.tensor([h, w], device=self.device, dtype=torch.float32)))
         return self._grid_cache[1]
 
-    def _query_batch(self, region: CodeRegion, grid_hw: tuple[int, int], norm_yx: torch.Tensor,
-                     cell: torch.Tensor, out: torch.Tensor) -> None:
-        self._tail(*self._layer1(region, grid_hw, norm_yx, cell), out)
-
     def _proj_with_cell(self, region: CodeRegion, grid_hw: tuple[int, int], cell: tuple[float, float]) -> torch.Tensor:
         """``region.proj`` plus the layer-1 term of one cell size (kept on the region for reuse)."""
         if region.with_cell is None or region.with_cell[0] != cell:
@@ -226,38 +211,25 @@ class FoldedDecoder:
             region.with_cell = (cell, region.proj + term)
         return region.with_cell[1]
 
-    def _layer1(self, region: CodeRegion, grid_hw: tuple[int, int], norm_yx: torch.Tensor,
-                cell: torch.Tensor, proj: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Layer 1 before its ReLU, (4, b, hidden), and the ensemble areas (4, b), for b queries.
-
-        ``proj``, when given, is the region's projection with the (uniform) cell term included.
-        """
-        b = norm_yx.shape[0]
+    def _members(self, grid_hw: tuple[int, int],
+                 norm_yx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The ensemble's code rows (2, b) and cols (2, b) in the grid for queries ``norm_yx`` (b, 2), and
+        the 4 members' offsets from their codes in code cells, ``rel`` (4, b, 2); ensemble order as _STEPS
+        (the 4 members are 2 row choices x 2 column choices)."""
         h, w = grid_hw
         centres_y, centres_x, grid_scale = self._grid(grid_hw)
         y, x = norm_yx[:, 0], norm_yx[:, 1]
-        # The 4 members are 2 row choices x 2 column choices (ensemble order as _STEPS).
         rows, cols, rel_ys, rel_xs = [], [], [], []
         for step in (-1, 1):
             iy = self._nearest_index((y + (step / h + _EDGE_EPS)).clamp_(-1 + _EDGE_EPS, 1 - _EDGE_EPS), h)
             ix = self._nearest_index((x + (step / w + _EDGE_EPS)).clamp_(-1 + _EDGE_EPS, 1 - _EDGE_EPS), w)
-            rows.append((iy - region.row0) * region.cols)
-            cols.append(ix - region.col0)
+            rows.append(iy)
+            cols.append(ix)
             rel_ys.append((y - centres_y[iy]) * grid_scale[0])
             rel_xs.append((x - centres_x[ix]) * grid_scale[1])
-        index = torch.cat([rows[0] + cols[0], rows[0] + cols[1], rows[1] + cols[0], rows[1] + cols[1]])
-        rel_all = torch.stack([torch.cat([rel_ys[0], rel_ys[0], rel_ys[1], rel_ys[1]]),
-                               torch.cat([rel_xs[0], rel_xs[1], rel_xs[0], rel_xs[1]])], dim=-1)  # (4b, 2)
-        if region.lookup is not None:
-            index = region.lookup[index]
-        # Layer 1, folded: per-code projection + the 4 coordinate/cell inputs.
-        h1 = (region.proj if proj is None else proj).index_select(0, index)
-        h1.addmm_(rel_all, self.w_rel_t)
-        h1 = h1.view(4, b, -1)
-        if proj is None:
-            h1.add_((cell * grid_scale) @ self.w_cell_t)  # (b, 256), the same for the 4 members
-        areas = (rel_all[:, 0] * rel_all[:, 1]).abs_().add_(_AREA_EPS).view(4, b)
-        return h1, areas
+        rel = torch.stack([torch.stack([rel_ys[0], rel_ys[0], rel_ys[1], rel_ys[1]]),
+                           torch.stack([rel_xs[0], rel_xs[1], rel_xs[0], rel_xs[1]])], dim=-1)
+        return torch.stack(rows), torch.stack(cols), rel
 
     def _tail(self, h1: torch.Tensor, areas: torch.Tensor, out: torch.Tensor) -> None:
         """Layers 2-5 of the 4 ensemble members and their weighted sum into ``out`` (b, 3)."""
@@ -278,7 +250,7 @@ class FoldedDecoder:
         if self.precision == "fast":
             # The last layer is linear and the weights sum to 1: blend the members' activations
             # first, then run the last layer once instead of four times.
-            members = act.view(4, b, -1)
+            members = act.view(4, b, -1).float()  # one cast, not one per member
             blend = members[0] * weights[0]
             for k in range(1, 4):
                 blend.addcmul_(members[k], weights[k])
@@ -294,40 +266,53 @@ class FoldedDecoder:
         """:meth:`query` of several (region, norm_yx, cell) parts, packed into shared MLP batches.
 
         Many small queries (one per tile and refinement level) cost far more one by one than
-        together: each batch has a fixed overhead, and small matrices run the MLP slowly.
+        together: each batch has a fixed overhead, and small matrices run the MLP slowly. Every
+        part's members are found in one go, the parts' projections are read through one table,
+        and each batch is one gather, whatever parts it holds.
         """
-        outs = [torch.empty(norm.shape[0], 3, device=self.device) for _, norm, _ in parts]
-        # Fast mode: a part whose queries share one cell size (an expanded row) adds that cell's
-        # layer-1 term to its codes' projections once, instead of to every query.
-        projs = [self._proj_with_cell(region, grid_hw, tuple(cell[0].tolist()))
-                 if self.precision == "fast" and cell.shape[0] and cell.stride(0) == 0 else None
-                 for region, _, cell in parts]
-        total = sum(norm.shape[0] for _, norm, _ in parts)
-        part, offset = 0, 0  # next query: parts[part], row offset
+        sizes = [norm.shape[0] for _, norm, _ in parts]
+        # Fast mode: parts whose queries share one cell size (expanded rows) read projections with
+        # that cell's layer-1 term added once, instead of adding it to every query.
+        uniform = self.precision == "fast" and all(cell.shape[0] == 0 or cell.stride(0) == 0 for *_, cell in parts)
+        tables: dict[int, tuple[int, torch.Tensor]] = {}  # id(region) → (first row in the table, rows)
+        for region, _, cell in parts:
+            if id(region) not in tables:
+                rows = (self._proj_with_cell(region, grid_hw, tuple(cell[0].tolist())) if uniform and len(cell)
+                        else region.proj)
+                tables[id(region)] = (sum(t.shape[0] for _, t in tables.values()), rows)
+        table = next(iter(tables.values()))[1] if len(tables) == 1 else torch.cat([t for _, t in tables.values()])
+        # Every query's members at once; then each part's codes as rows of its region (of the table).
+        norm = torch.cat([norm for _, norm, _ in parts]) if len(parts) > 1 else parts[0][1]
+        code_rows, code_cols, rel = self._members(grid_hw, norm)
+        geometry = torch.tensor([[r.row0, r.cols, r.col0, tables[id(r)][0]] for r, *_ in parts], device=self.device)
+        if len(parts) > 1:
+            geometry = geometry.repeat_interleave(torch.tensor(sizes, device=self.device), dim=0)
+        row0, cols, col0, first = geometry.t().unsqueeze(1)  # each (1, total) or (1, 1)
+        code_rows, code_cols = (code_rows - row0) * cols, code_cols - col0
+        index = torch.stack([code_rows[0] + code_cols[0], code_rows[0] + code_cols[1],
+                             code_rows[1] + code_cols[0], code_rows[1] + code_cols[1]])  # (4, total)
+        if any(r.lookup is not None for r, *_ in parts):  # sparse regions: dense index → row of proj
+            start = 0
+            for (region, *_), n in zip(parts, sizes, strict=True):
+                if region.lookup is not None:
+                    index[:, start:start + n] = region.lookup[index[:, start:start + n]]
+                start += n
+        index += first
+        cells = None if uniform else torch.cat([cell for *_, cell in parts]) * self._grid(grid_hw)[2]
+        areas = (rel[..., 0] * rel[..., 1]).abs_().add_(_AREA_EPS)  # (4, total)
+        total = index.shape[1]
+        out = torch.empty(total, 3, device=self.device)
         for start in range(0, total, self.batch_size):
             if cancel is not None and cancel.cancelled:
                 raise Cancelled
-            size = min(self.batch_size, total - start)
-            pieces = []  # (part, first row, end row) filling this batch
-            while size > 0:
-                n = parts[part][1].shape[0]
-                take = min(size, n - offset)
-                if take > 0:
-                    pieces.append((part, offset, offset + take))
-                    size -= take
-                    offset += take
-                if offset >= n:
-                    part, offset = part + 1, 0
-            firsts = [self._layer1(parts[i][0], grid_hw, parts[i][1][a:z], parts[i][2][a:z], projs[i])
-                      for i, a, z in pieces]
-            h1 = torch.cat([f[0] for f in firsts], dim=1) if len(firsts) > 1 else firsts[0][0]
-            areas = torch.cat([f[1] for f in firsts], dim=1) if len(firsts) > 1 else firsts[0][1]
-            out = torch.empty(h1.shape[1], 3, device=self.device)
-            self._tail(h1, areas, out)
-            row = 0
-            for i, a, z in pieces:
-                outs[i][a:z] = out[row:row + z - a]
-                row += z - a
+            stop = min(total, start + self.batch_size)
+            # Layer 1, folded: per-code projection + the 4 coordinate/cell inputs.
+            h1 = table.index_select(0, index[:, start:stop].reshape(-1))
+            h1.addmm_(rel[:, start:stop].reshape(-1, 2), self.w_rel_t)
+            h1 = h1.view(4, stop - start, -1)
+            if cells is not None:
+                h1.add_(cells[start:stop] @ self.w_cell_t)  # (b, 256), the same for the 4 members
+            self._tail(h1, areas[:, start:stop], out[start:stop])
             self.batches_run += 1
-            self.queries_run += h1.shape[1]
-        return outs
+            self.queries_run += stop - start
+        return list(out.split(sizes))
