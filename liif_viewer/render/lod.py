@@ -299,23 +299,38 @@ class TileSampler:
         return np.concatenate(active), np.concatenate(done)
 
     def _fill(self, leaves: np.ndarray) -> None:
-        """Bilinear fill of every leaf's not-yet-evaluated pixels from its four evaluated corners."""
+        """Bilinear fill of every leaf's not-yet-evaluated pixels from its four evaluated corners.
+
+        Leaves share their edges; a pixel two leaves hold takes the later leaf's value (in the
+        order of ``leaves``). Leaves of one shape are filled together, as (leaves, rows, cols) arrays.
+        """
         leaves = leaves[(leaves[:, 1] - leaves[:, 0] > 1) | (leaves[:, 3] - leaves[:, 2] > 1)]
         if not len(leaves):
             return
+        width = self.width
+        v, known = self.values.reshape(-1, 3), self.known.ravel()
         a, b, c, d = leaves.T
-        hh, ww = b - a, d - c
-        sizes = (hh + 1) * (ww + 1)
-        leaf = np.repeat(np.arange(len(leaves)), sizes)  # every pixel of every leaf (edges shared)
-        pos = np.arange(len(leaf)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        dy, dx = pos // (ww + 1)[leaf], pos % (ww + 1)[leaf]
-        a, b, c, d = a[leaf], b[leaf], c[leaf], d[leaf]
-        rows, cols = a + dy, c + dx
-        todo = ~self.known[rows, cols]
-        a, b, c, d, rows, cols = a[todo], b[todo], c[todo], d[todo], rows[todo], cols[todo]
-        wy = ((rows - a) / np.maximum(b - a, 1)).astype(np.float32)[:, None]
-        wx = ((cols - c) / np.maximum(d - c, 1)).astype(np.float32)[:, None]
-        v = self.values
-        top = v[a, c] * (1 - wx) + v[a, d] * wx
-        bottom = v[b, c] * (1 - wx) + v[b, d] * wx
-        v[rows, cols] = top * (1 - wy) + bottom * wy
+        shapes = (b - a) * (width + 1) + (d - c)
+        order = np.argsort(shapes, kind="stable")  # by shape; within a shape, in leaf order
+        groups = np.split(order, np.flatnonzero(np.diff(shapes[order])) + 1)
+        last = np.full(len(known), -1, np.int64)  # the last leaf holding each pixel
+        pixels = []
+        for idx in groups:
+            hh, ww = int(b[idx[0]] - a[idx[0]]), int(d[idx[0]] - c[idx[0]])
+            flat = (a[idx] * width + c[idx])[:, None] + (np.arange(hh + 1)[:, None] * width
+                                                         + np.arange(ww + 1)).ravel()  # (n, pixels)
+            # Repeats within a group come in leaf order, so the later leaf's (larger) index lands last.
+            last[flat] = np.maximum(last[flat], idx[:, None])
+            pixels.append((idx, hh, ww, flat))
+        for idx, hh, ww, flat in pixels:
+            write = (last[flat] == idx[:, None]) & ~known[flat]
+            if not write.any():
+                continue
+            wx = (np.arange(ww + 1) / max(ww, 1)).astype(np.float32)[None, :, None]
+            wy = (np.arange(hh + 1) / max(hh, 1)).astype(np.float32)[None, :, None, None]
+            top, bottom = a[idx] * width, b[idx] * width
+            left, right = c[idx], d[idx]
+            upper = v[top + left][:, None] * (1 - wx) + v[top + right][:, None] * wx  # (n, ww + 1, 3)
+            lower = v[bottom + left][:, None] * (1 - wx) + v[bottom + right][:, None] * wx
+            fill = upper[:, None] * (1 - wy) + lower[:, None] * wy  # (n, hh + 1, ww + 1, 3)
+            v[flat[write]] = fill.reshape(len(idx), -1, 3)[write]
