@@ -37,7 +37,7 @@ from typing import TypeVar
 import numpy as np
 
 from .bands import band_samples, cubic_matrix, segments, separable
-from .lod_checks import SMALL_SIDE, block_pixels, block_suspects, pixel_suspects
+from .lod_checks import SMALL_SIDE, Changes, block_pixels, block_suspects, pixel_suspects
 
 __all__ = ["TileSampler", "Steps", "drive", "LodSettings", "SCREEN", "EXPORT", "DEFAULT_TOLERANCE",
            "PREVIEW_STRIDE", "Rect"]
@@ -118,6 +118,7 @@ class TileSampler:
         #: rect, row and column segments, and cubic interpolation of the last band pass
         self._band_state: tuple[Rect, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._cols = np.zeros(0, np.int64)
+        self._changes: Changes | None = None  # set while refine_steps' checks watch the values
 
     def _eval_steps(self, rows: np.ndarray, cols: np.ndarray) -> Steps[None]:
         keep = ~self.known[rows, cols]
@@ -128,6 +129,8 @@ class TileSampler:
             self.values[rows, cols] = yield rows, cols
             self.known[rows, cols] = True
             self.evaluated += rows.size
+            if self._changes is not None:
+                self._changes.mark(rows, cols)
 
     def _eval(self, rows: np.ndarray, cols: np.ndarray) -> None:
         drive(self._eval_steps(rows, cols), self.evaluate)
@@ -214,32 +217,47 @@ class TileSampler:
         np.copyto(self.values[r0:r1, c0:c1], smooth, where=~self.known[r0:r1, c0:c1, None])
         active = cells[near]
         filled = np.zeros((0, 4), np.int64)  # leaves filled so far and not refined since
+        fresh = np.zeros(0, bool)  # which of them no check has judged yet
         rect = (r0, r1, c0, c1)
-        for _ in range(CHECK_ROUNDS):
-            leaves = []
-            while len(active):
-                # A block one pixel thin has all its check points on one line: evaluate it whole.
-                thin = np.minimum(active[:, 1] - active[:, 0], active[:, 3] - active[:, 2]) == 0
-                yield from self._eval_steps(*block_pixels(active[thin]))
-                active, done = yield from self._refine_steps(active[~thin], tolerance)
-                leaves.append(done)
-            if leaves:
-                leaves = np.concatenate(leaves)
-                leaves = leaves[(leaves[:, 1] - leaves[:, 0] > 1) | (leaves[:, 3] - leaves[:, 2] > 1)]
-                self._fill(leaves)
-                filled = np.concatenate([filled, leaves])
-            # A posteriori: small blocks that may hide a kink are evaluated, larger ones refined again.
-            # Every filled block is judged again each round: new evaluations change what its
-            # neighbours' differences show.
-            side = np.maximum(filled[:, 1] - filled[:, 0], filled[:, 3] - filled[:, 2])
-            small, large = filled[side <= SMALL_SIDE], filled[side > SMALL_SIDE]
-            redo = pixel_suspects(self.values, small, rect, PIXEL_CHECK * tolerance)
-            yield from self._eval_steps(*block_pixels(small[redo]))
-            again = block_suspects(self.values, large, rect, BLOCK_CHECK * tolerance)
-            again |= pixel_suspects(self.values, large, rect, LARGE_PIXEL_CHECK * tolerance)
-            active, filled = large[again], np.concatenate([small[~redo], large[~again]])
-            if not redo.any() and not len(active):
-                break
+        self._changes = changes = Changes(self.height, self.width, ("small", "large"))
+        try:  # a cancelled render closes this pass at a yield
+            for _ in range(CHECK_ROUNDS):
+                leaves = []
+                while len(active):
+                    # A block one pixel thin has all its check points on one line: evaluate it whole.
+                    thin = np.minimum(active[:, 1] - active[:, 0], active[:, 3] - active[:, 2]) == 0
+                    yield from self._eval_steps(*block_pixels(active[thin]))
+                    active, done = yield from self._refine_steps(active[~thin], tolerance)
+                    leaves.append(done)
+                if leaves:
+                    leaves = np.concatenate(leaves)
+                    leaves = leaves[(leaves[:, 1] - leaves[:, 0] > 1) | (leaves[:, 3] - leaves[:, 2] > 1)]
+                    self._fill(leaves)
+                    changes.mark_blocks(leaves)
+                    filled = np.concatenate([filled, leaves])
+                    fresh = np.concatenate([fresh, np.ones(len(leaves), bool)])
+                # A posteriori: small blocks that may hide a kink are evaluated, larger ones refined again.
+                # New evaluations change what their neighbours' differences show, so a block is judged
+                # again whenever a value it reads has changed (see .lod_checks.Changes).
+                side = np.maximum(filled[:, 1] - filled[:, 0], filled[:, 3] - filled[:, 2])
+                is_small = side <= SMALL_SIDE
+                small, large = filled[is_small], filled[~is_small]
+                judge = fresh[is_small] | changes.touched("small", Changes.reach(small, scale=False))
+                redo = np.zeros(len(small), bool)
+                redo[judge] = pixel_suspects(self.values, small[judge], rect, PIXEL_CHECK * tolerance)
+                changes.clear("small")
+                yield from self._eval_steps(*block_pixels(small[redo]))
+                judge = fresh[~is_small] | changes.touched("large", Changes.reach(large, scale=True))
+                again = np.zeros(len(large), bool)
+                again[judge] = block_suspects(self.values, large[judge], rect, BLOCK_CHECK * tolerance)
+                again[judge] |= pixel_suspects(self.values, large[judge], rect, LARGE_PIXEL_CHECK * tolerance)
+                changes.clear("large")
+                active, filled = large[again], np.concatenate([small[~redo], large[~again]])
+                fresh = np.zeros(len(filled), bool)
+                if not redo.any() and not len(active):
+                    break
+        finally:
+            self._changes = None
         self._band_state = None  # the interpolation (as big as the values) is not needed any more
         return self.values
 

@@ -27,11 +27,67 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["block_pixels", "pixel_suspects", "block_suspects", "steep", "SMALL_SIDE"]
+__all__ = ["block_pixels", "pixel_suspects", "block_suspects", "steep", "SMALL_SIDE", "Changes"]
 
 Rect = tuple[int, int, int, int]  # rows [r0, r1) x cols [c0, c1)
 #: Blocks up to this many pixels a side are judged at pixel scale, larger ones at block scale.
 SMALL_SIDE = 3
+
+
+class Changes:
+    """Where a tile's values changed since each kind of check last judged its blocks, in coarse cells.
+
+    A block's verdict depends only on the values it reads (:meth:`reach`), so a block judged
+    unsuspicious stays so until one of those changes: each round of a-posteriori checks judges
+    only new blocks and those whose reach holds a changed cell, with the verdicts judging all
+    would give. Cells are ``CELL`` px a side; a coarse cell marked for one changed pixel only
+    makes more blocks judged again, never fewer.
+    """
+
+    CELL = 8
+
+    def __init__(self, height: int, width: int, kinds: tuple[str, ...]) -> None:
+        shape = (-(-height // self.CELL), -(-width // self.CELL))
+        self._grids = {kind: np.zeros(shape, bool) for kind in kinds}
+
+    def mark(self, rows: np.ndarray, cols: np.ndarray) -> None:
+        """Pixels (rows, cols) changed."""
+        for grid in self._grids.values():
+            grid[rows // self.CELL, cols // self.CELL] = True
+
+    def mark_blocks(self, blocks: np.ndarray) -> None:
+        """Pixels anywhere in the blocks (a, b, c, d) changed."""
+        if not len(blocks):
+            return
+        lo_r, hi_r = blocks[:, 0] // self.CELL, blocks[:, 1] // self.CELL
+        lo_c, hi_c = blocks[:, 2] // self.CELL, blocks[:, 3] // self.CELL
+        for dy in range(int((hi_r - lo_r).max()) + 1):
+            for dx in range(int((hi_c - lo_c).max()) + 1):
+                self.mark(np.minimum(lo_r + dy, hi_r), np.minimum(lo_c + dx, hi_c))
+
+    @staticmethod
+    def reach(blocks: np.ndarray, scale: bool) -> np.ndarray:
+        """The pixels the checks read for each block, as boxes (a, b, c, d): its 4-neighbours for
+        :func:`pixel_suspects`; with ``scale`` also :func:`block_suspects`' slopes one side length beyond."""
+        grow_r = np.maximum(blocks[:, 1] - blocks[:, 0], 1) if scale else 1
+        grow_c = np.maximum(blocks[:, 3] - blocks[:, 2], 1) if scale else 1
+        return np.stack([blocks[:, 0] - grow_r, blocks[:, 1] + grow_r, blocks[:, 2] - grow_c,
+                         blocks[:, 3] + grow_c], axis=1)
+
+    def touched(self, kind: str, boxes: np.ndarray) -> np.ndarray:
+        """Which boxes (a, b, c, d) hold a cell changed since ``kind`` was last cleared."""
+        grid = self._grids[kind]
+        table = np.zeros((grid.shape[0] + 1, grid.shape[1] + 1), np.int32)
+        table[1:, 1:] = grid.cumsum(0).cumsum(1)
+        r0 = np.clip(boxes[:, 0] // self.CELL, 0, grid.shape[0] - 1)
+        r1 = np.clip(boxes[:, 1] // self.CELL, 0, grid.shape[0] - 1) + 1
+        c0 = np.clip(boxes[:, 2] // self.CELL, 0, grid.shape[1] - 1)
+        c1 = np.clip(boxes[:, 3] // self.CELL, 0, grid.shape[1] - 1) + 1
+        return table[r1, c1] - table[r0, c1] - table[r1, c0] + table[r0, c0] > 0
+
+    def clear(self, kind: str) -> None:
+        """``kind`` has judged its blocks on the values as they are now."""
+        self._grids[kind][:] = False
 
 
 def block_pixels(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -108,3 +108,35 @@ def test_exact_mode_is_untouched_by_lod(model, sample_rgb):
     engine.tiles.clear()
     b = engine.render_liif_sync(vp, "exact")
     np.testing.assert_array_equal(a, b)
+
+
+
+@pytest.mark.parametrize("cell", [1, 8])
+@pytest.mark.parametrize(("centre", "zoom", "export"), [((200.0, 160.0), 12.0, False), ((240.0, 140.0), 24.0, True)])
+def test_checks_judge_again_only_blocks_whose_values_changed(model, sample_rgb, monkeypatch, cell, centre, zoom,
+                                                             export):
+    """A-posteriori checks judge, each round, new blocks and blocks whose reach holds changed values
+    (lod_checks.Changes, in cells of ``cell`` px): the same image, pixel for pixel, as judging every
+    block every round, on views where judging each block only once would give another."""
+    from liif_viewer.render import lod_checks
+    from liif_viewer.render.lod import EXPORT
+
+    def render(touched=None, reach=None) -> np.ndarray:
+        monkeypatch.setattr(lod_checks.Changes, "CELL", cell)
+        if touched is not None:
+            monkeypatch.setattr(lod_checks.Changes, "touched", lambda self, kind, boxes: np.full(len(boxes), touched))
+        if reach is not None:
+            monkeypatch.setattr(lod_checks.Changes, "reach", staticmethod(reach))
+        engine = RenderEngine(model)
+        engine.set_image(sample_rgb)
+        if export:
+            engine.lod = EXPORT
+        image = engine.render_liif_sync(Viewport(*centre, zoom, 256, 256), "fast")
+        monkeypatch.undo()
+        return image
+
+    every_round = render(touched=True)
+    assert np.array_equal(render(), every_round)
+    assert not np.array_equal(render(touched=False), every_round)
+    if cell == 1 and export:  # the reach matters: a block's own pixels alone are not enough
+        assert not np.array_equal(render(reach=lambda blocks, scale: blocks.copy()), every_round)

@@ -110,3 +110,4 @@ def test_one_pixel_thin_blocks_are_evaluated_whole():
     rr, cc = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
     assert s.known[0:9, 10].all()
     assert np.abs(out[..., 0] - truth(rr, cc)).max() * 255 < 1.0
+
