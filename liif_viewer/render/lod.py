@@ -37,7 +37,7 @@ from typing import TypeVar
 import numpy as np
 
 from .bands import band_samples, cubic_matrix, segments, separable
-from .lod_checks import SMALL_SIDE, Changes, block_pixels, block_suspects, pixel_suspects
+from .lod_checks import SMALL_SIDE, Changes, block_pixels, block_suspects, by_shape, pixel_suspects
 
 __all__ = ["TileSampler", "Steps", "drive", "LodSettings", "SCREEN", "EXPORT", "DEFAULT_TOLERANCE",
            "PREVIEW_STRIDE", "Rect"]
@@ -124,7 +124,13 @@ class TileSampler:
         keep = ~self.known[rows, cols]
         rows, cols = rows[keep], cols[keep]
         if rows.size:
-            flat = np.unique(rows * self.width + cols)
+            flat = rows * self.width + cols
+            if 16 * flat.size > self.known.size:  # many: mark and read back (sorted, once each) instead of sorting
+                seen = np.zeros(self.known.size, bool)
+                seen[flat] = True
+                flat = np.flatnonzero(seen)
+            else:
+                flat = np.unique(flat)
             rows, cols = flat // self.width, flat % self.width
             self.values[rows, cols] = yield rows, cols
             self.known[rows, cols] = True
@@ -328,18 +334,13 @@ class TileSampler:
         width = self.width
         v, known = self.values.reshape(-1, 3), self.known.ravel()
         a, b, c, d = leaves.T
-        shapes = (b - a) * (width + 1) + (d - c)
-        order = np.argsort(shapes, kind="stable")  # by shape; within a shape, in leaf order
-        groups = np.split(order, np.flatnonzero(np.diff(shapes[order])) + 1)
         last = np.full(len(known), -1, np.int64)  # the last leaf holding each pixel
         pixels = []
-        for idx in groups:
-            hh, ww = int(b[idx[0]] - a[idx[0]]), int(d[idx[0]] - c[idx[0]])
-            flat = (a[idx] * width + c[idx])[:, None] + (np.arange(hh + 1)[:, None] * width
-                                                         + np.arange(ww + 1)).ravel()  # (n, pixels)
+        for idx, rows, cols in by_shape(leaves):
+            flat = rows * width + cols  # (n, pixels)
             # Repeats within a group come in leaf order, so the later leaf's (larger) index lands last.
             last[flat] = np.maximum(last[flat], idx[:, None])
-            pixels.append((idx, hh, ww, flat))
+            pixels.append((idx, int(b[idx[0]] - a[idx[0]]), int(d[idx[0]] - c[idx[0]]), flat))
         for idx, hh, ww, flat in pixels:
             write = (last[flat] == idx[:, None]) & ~known[flat]
             if not write.any():

@@ -90,14 +90,29 @@ class Changes:
         self._grids[kind][:] = False
 
 
+def by_shape(blocks: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The blocks (a, b, c, d) grouped by shape: (indices into ``blocks``, in their order; rows and cols
+    of every pixel of those blocks, edges included, each (blocks, pixels))."""
+    a, b, c, d = blocks.T
+    shapes = (b - a) * (int(d.max() - c.min()) + 2 if len(blocks) else 1) + (d - c)
+    order = np.argsort(shapes, kind="stable")
+    out = []
+    for idx in np.split(order, np.flatnonzero(np.diff(shapes[order])) + 1):
+        if not len(idx):
+            continue
+        height, width = b[idx[0]] - a[idx[0]] + 1, d[idx[0]] - c[idx[0]] + 1
+        dy, dx = np.divmod(np.arange(height * width), width)
+        out.append((idx, a[idx][:, None] + dy, c[idx][:, None] + dx))
+    return out
+
+
 def block_pixels(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rows and cols of every pixel of the blocks (a, b, c, d), edges included (repeats possible)."""
-    a, b, c, d = blocks.T
-    width = d - c + 1
-    sizes = (b - a + 1) * width
-    block = np.repeat(np.arange(len(blocks)), sizes)
-    pos = np.arange(len(block)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return a[block] + pos // width[block], c[block] + pos % width[block]
+    groups = by_shape(blocks)
+    if not groups:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return (np.concatenate([rows.ravel() for _, rows, _ in groups]),
+            np.concatenate([cols.ravel() for *_, cols in groups]))
 
 
 def _channel_max(a: np.ndarray) -> np.ndarray:
@@ -132,14 +147,19 @@ def pixel_suspects(values: np.ndarray, blocks: np.ndarray, rect: Rect, limit: fl
     """Which blocks' fill may be off by more than ``limit``: side x largest second difference over them."""
     if not len(blocks):
         return np.zeros(0, bool)
-    rows, cols = block_pixels(blocks)
+    groups = by_shape(blocks)
+    rows = np.concatenate([rows.ravel() for _, rows, _ in groups])
+    cols = np.concatenate([cols.ravel() for *_, cols in groups])
     r0, r1, c0, c1 = rect
     if 4 * len(rows) < (r1 - r0) * (c1 - c0):  # few pixels: at those only
         d2 = _second_differences_at(values, rows, cols, rect)
     else:
         d2 = _second_differences(values, rect)[rows - r0, cols - c0]
-    sizes = (blocks[:, 1] - blocks[:, 0] + 1) * (blocks[:, 3] - blocks[:, 2] + 1)
-    worst = np.maximum.reduceat(d2, np.cumsum(sizes) - sizes)  # each block's pixels are consecutive
+    worst = np.empty(len(blocks), np.float32)
+    start = 0
+    for idx, block_rows, _ in groups:
+        worst[idx] = d2[start:start + block_rows.size].reshape(block_rows.shape).max(axis=1)
+        start += block_rows.size
     side = np.maximum(blocks[:, 1] - blocks[:, 0], blocks[:, 3] - blocks[:, 2])
     return worst * side > limit
 
