@@ -205,12 +205,13 @@ class TileSampler:
         a, b, c, d = np.moveaxis(cells, 2, 0)
         inner = (b - a > 1) | (d - c > 1)  # cells with pixels that are not samples
         m, n = (a + b) // 2, (c + d) // 2
-        yield from self._eval_steps(m[inner], n[inner])
-        deviation = np.abs(self.values[m, n] - smooth[m - r0, n - c0]).max(axis=2)
         # The rect's outer sample lines are seen by one cell only: check their midpoints too.
-        for rim, rows, cols in ((a == r0, a, n), (b == r1 - 1, b, n), (c == c0, m, c), (d == c1 - 1, m, d)):
-            rim &= inner
-            yield from self._eval_steps(rows[rim], cols[rim])
+        rims = [(rim & inner, rows, cols)
+                for rim, rows, cols in ((a == r0, a, n), (b == r1 - 1, b, n), (c == c0, m, c), (d == c1 - 1, m, d))]
+        yield from self._eval_steps(np.concatenate([m[inner]] + [rows[rim] for rim, rows, _ in rims]),
+                                    np.concatenate([n[inner]] + [cols[rim] for rim, _, cols in rims]))
+        deviation = np.abs(self.values[m, n] - smooth[m - r0, n - c0]).max(axis=2)
+        for rim, rows, cols in rims:
             off = np.abs(self.values[rows, cols] - smooth[rows - r0, cols - c0]).max(axis=2)
             deviation = np.where(rim, np.maximum(deviation, off), deviation)
         missed = inner & (deviation > (tolerance if check is None else check))
@@ -232,8 +233,7 @@ class TileSampler:
                 while len(active):
                     # A block one pixel thin has all its check points on one line: evaluate it whole.
                     thin = np.minimum(active[:, 1] - active[:, 0], active[:, 3] - active[:, 2]) == 0
-                    yield from self._eval_steps(*block_pixels(active[thin]))
-                    active, done = yield from self._refine_steps(active[~thin], tolerance)
+                    active, done = yield from self._refine_steps(active[~thin], tolerance, block_pixels(active[thin]))
                     leaves.append(done)
                 if leaves:
                     leaves = np.concatenate(leaves)
@@ -291,13 +291,15 @@ class TileSampler:
         """:meth:`full_steps`, evaluated here."""
         return drive(self.full_steps(rect), self.evaluate)
 
-    def _refine_steps(self, blocks: np.ndarray, tolerance: float) -> Steps[tuple[np.ndarray, np.ndarray]]:
-        """One quadtree level: evaluate the blocks' 5 check points; return (children to refine, leaves)."""
+    def _refine_steps(self, blocks: np.ndarray, tolerance: float,
+                      also: tuple[np.ndarray, np.ndarray]) -> Steps[tuple[np.ndarray, np.ndarray]]:
+        """One quadtree level: evaluate the blocks' 5 check points (and the pixels ``also``, in the same
+        request); return (children to refine, leaves)."""
         a, b, c, d = blocks.T
         m, n = (a + b) // 2, (c + d) // 2
         pts_r = np.stack([m, m, a, b, m], axis=1)
         pts_c = np.stack([c, d, n, n, n], axis=1)
-        yield from self._eval_steps(pts_r.ravel(), pts_c.ravel())
+        yield from self._eval_steps(np.concatenate([pts_r.ravel(), also[0]]), np.concatenate([pts_c.ravel(), also[1]]))
         ty = (pts_r - a[:, None]) / np.maximum(b - a, 1)[:, None]
         tx = (pts_c - c[:, None]) / np.maximum(d - c, 1)[:, None]
         v = self.values
