@@ -11,6 +11,7 @@ interpolation crosses a kink and nothing is extrapolated.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -56,7 +57,7 @@ def band_samples(lo: int, hi: int, breaks: np.ndarray | None, spacing: int) -> t
     return np.concatenate(positions), np.concatenate(bands)
 
 
-def cubic_matrix(lo: int, hi: int, samples: np.ndarray, bands: np.ndarray) -> np.ndarray:
+def _cubic_matrix(lo: int, hi: int, samples: np.ndarray, bands: np.ndarray) -> np.ndarray:
     """(hi - lo, len(samples)) float32 weights: each pixel from the 4 nearest samples of its band.
 
     Lagrange cubic through samples j-1..j+2 around the pixel's interval j (shifted to stay in
@@ -84,6 +85,18 @@ def cubic_matrix(lo: int, hi: int, samples: np.ndarray, bands: np.ndarray) -> np
         rows = np.flatnonzero(use)
         np.add.at(out, (rows, node[rows]), weight[rows])
     return out.astype(np.float32)
+
+
+@functools.lru_cache(maxsize=64)
+def _cubic_matrix_cached(lo: int, hi: int, samples: bytes, bands: bytes) -> np.ndarray:
+    return _cubic_matrix(lo, hi, np.frombuffer(samples, np.int64), np.frombuffer(bands, np.int64))
+
+
+def cubic_matrix(lo: int, hi: int, samples: np.ndarray, bands: np.ndarray) -> np.ndarray:
+    """:func:`_cubic_matrix`, kept for the last 64 sample sets (shared: do not modify it): the tiles of one
+    row of a view share their rows' samples, those of one column their columns'."""
+    return _cubic_matrix_cached(lo, hi, np.ascontiguousarray(samples, np.int64).tobytes(),
+                                np.ascontiguousarray(bands, np.int64).tobytes())
 
 
 #: The largest gap between band samples. 16 px at x64 let a ridge 10 px wide pass between samples
