@@ -121,6 +121,8 @@ class TileSampler:
         self._changes: Changes | None = None  # set while refine_steps' checks watch the values
 
     def _eval_steps(self, rows: np.ndarray, cols: np.ndarray) -> Steps[None]:
+        if not rows.size:
+            return
         keep = ~self.known[rows, cols]
         rows, cols = rows[keep], cols[keep]
         if rows.size:

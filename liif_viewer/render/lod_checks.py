@@ -77,6 +77,8 @@ class Changes:
     def touched(self, kind: str, boxes: np.ndarray) -> np.ndarray:
         """Which boxes (a, b, c, d) hold a cell changed since ``kind`` was last cleared."""
         grid = self._grids[kind]
+        if not len(boxes):
+            return np.zeros(0, bool)
         table = np.zeros((grid.shape[0] + 1, grid.shape[1] + 1), np.int32)
         table[1:, 1:] = grid.cumsum(0).cumsum(1)
         r0 = np.clip(boxes[:, 0] // self.CELL, 0, grid.shape[0] - 1)
@@ -93,8 +95,10 @@ class Changes:
 def by_shape(blocks: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The blocks (a, b, c, d) grouped by shape: (indices into ``blocks``, in their order; rows and cols
     of every pixel of those blocks, edges included, each (blocks, pixels))."""
+    if not len(blocks):
+        return []
     a, b, c, d = blocks.T
-    shapes = (b - a) * (int(d.max() - c.min()) + 2 if len(blocks) else 1) + (d - c)
+    shapes = (b - a) * (int(d.max() - c.min()) + 2) + (d - c)
     order = np.argsort(shapes, kind="stable")
     out = []
     for idx in np.split(order, np.flatnonzero(np.diff(shapes[order])) + 1):
@@ -168,6 +172,8 @@ def block_suspects(values: np.ndarray, blocks: np.ndarray, rect: Rect, limit: fl
     """Which blocks' fill may cross a kink that puts it off by more than ``limit`` (slopes at block scale)."""
     r0, r1, c0, c1 = rect
     estimate = np.zeros(len(blocks), np.float32)
+    if not len(blocks):
+        return estimate > limit
     for along_rows in (True, False):
         # Lines (corner rows or columns) and the span [lo, hi] of the block along them.
         lines = (blocks[:, 0], blocks[:, 1]) if along_rows else (blocks[:, 2], blocks[:, 3])
