@@ -137,13 +137,15 @@ def _second_differences(values: np.ndarray, rect: Rect) -> np.ndarray:
 def _second_differences_at(values: np.ndarray, rows: np.ndarray, cols: np.ndarray, rect: Rect) -> np.ndarray:
     """:func:`_second_differences` at the pixels (rows, cols) only (the same values)."""
     r0, r1, c0, c1 = rect
+    width = values.shape[1]
+    v = values.reshape(-1, 3)
     out = np.zeros(len(rows), np.float32)
     along = (cols > c0) & (cols < c1 - 1)
-    r, c = rows[along], cols[along]
-    out[along] = _channel_max(np.abs(values[r, c - 1] - 2 * values[r, c] + values[r, c + 1]))
+    at = rows[along] * width + cols[along]
+    out[along] = _channel_max(np.abs(v[at - 1] - 2 * v[at] + v[at + 1]))
     across = (rows > r0) & (rows < r1 - 1)
-    r, c = rows[across], cols[across]
-    out[across] = np.maximum(out[across], _channel_max(np.abs(values[r - 1, c] - 2 * values[r, c] + values[r + 1, c])))
+    at = rows[across] * width + cols[across]
+    out[across] = np.maximum(out[across], _channel_max(np.abs(v[at - width] - 2 * v[at] + v[at + width])))
     return out
 
 
