@@ -308,23 +308,17 @@ class TileSampler:
         pred = ((1 - ty)[..., None] * ((1 - tx)[..., None] * v[a, c][:, None] + tx[..., None] * v[a, d][:, None])
                 + ty[..., None] * ((1 - tx)[..., None] * v[b, c][:, None] + tx[..., None] * v[b, d][:, None]))
         deviation = np.abs(v[pts_r, pts_c] - pred).max(axis=(1, 2))
-        # Children: split each axis at its midpoint where the block is more than one step long.
+        # Children: split each axis at its midpoint where the block is more than one step long;
+        # in the order top-left, top-right, bottom-left, bottom-right, each in the blocks' order.
         split_r, split_c = b - a > 1, d - c > 1
-        kids = []
-        for top in (True, False):
-            for left in (True, False):
-                ka = np.where(top, a, np.where(split_r, m, a))
-                kb = np.where(top, np.where(split_r, m, b), b)
-                kc = np.where(left, c, np.where(split_c, n, c))
-                kd = np.where(left, np.where(split_c, n, d), d)
-                keep = (top | split_r) & (left | split_c)
-                kids.append((np.stack([ka, kb, kc, kd], axis=1), keep, deviation > tolerance))
-        active, done = [], []
-        for child, keep, refine in kids:
-            small = (child[:, 1] - child[:, 0] <= 1) & (child[:, 3] - child[:, 2] <= 1)
-            active.append(child[keep & refine & ~small])
-            done.append(child[keep & ~(refine & ~small)])
-        return np.concatenate(active), np.concatenate(done)
+        mid_r0, mid_r1 = np.where(split_r, m, a), np.where(split_r, m, b)
+        mid_c0, mid_c1 = np.where(split_c, n, c), np.where(split_c, n, d)
+        kids = np.stack([np.stack(edges, axis=1) for edges in ((a, mid_r1, c, mid_c1), (a, mid_r1, mid_c0, d),
+                                                               (mid_r0, b, c, mid_c1), (mid_r0, b, mid_c0, d))])
+        keep = np.stack([np.ones_like(split_r), split_c, split_r, split_r & split_c])  # (4, blocks)
+        small = (kids[..., 1] - kids[..., 0] <= 1) & (kids[..., 3] - kids[..., 2] <= 1)
+        refine = (deviation > tolerance) & ~small
+        return kids[keep & refine], kids[keep & ~refine]
 
     def _fill(self, leaves: np.ndarray) -> None:
         """Bilinear fill of every leaf's not-yet-evaluated pixels from its four evaluated corners.
