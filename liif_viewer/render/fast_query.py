@@ -85,6 +85,12 @@ def _pad_rows(act: torch.Tensor) -> torch.Tensor:
     return act if size == rows else F.pad(act, (0, 0, 0, size - rows))
 
 
+def _two_rows(x: torch.Tensor) -> torch.Tensor:
+    """``x`` with its one row repeated when it has one: BLAS multiplies a single row by another path
+    (gemv), whose sums differ by ~1e-6, and a query's colour must not depend on what shares its batch."""
+    return x.repeat(2, 1) if x.shape[0] == 1 else x
+
+
 class FoldedDecoder:
     """LIIF's decoder (unfold + local ensemble + cell decode + MLP) for one model, precision and device."""
 
@@ -257,7 +263,7 @@ class FoldedDecoder:
             blend = members[0] * weights[0]
             for k in range(1, 4):
                 blend.addcmul_(members[k], weights[k])
-            torch.addmm(self.b_out, blend, self.w_out_t, out=out)
+            out.copy_(torch.addmm(self.b_out, _two_rows(blend), self.w_out_t)[:b])
         else:
             pred = torch.addmm(self.b_out, act.float(), self.w_out_t).view(4, b, 3)
             torch.sum(pred * weights, dim=0, out=out)
@@ -314,7 +320,7 @@ class FoldedDecoder:
             h1.addmm_(rel[:, start:stop].reshape(-1, 2), self.w_rel_t)
             h1 = h1.view(4, stop - start, -1)
             if cells is not None:
-                h1.add_(cells[start:stop] @ self.w_cell_t)  # (b, 256), the same for the 4 members
+                h1.add_((_two_rows(cells[start:stop]) @ self.w_cell_t)[:stop - start])  # (b, 256): the 4 members' term
             self._tail(h1, areas[:, start:stop], out[start:stop])
             self.batches_run += 1
             self.queries_run += stop - start

@@ -136,3 +136,25 @@ def test_query_parts_equal_separate_queries(model, sample_rgb, precision):
     for region, (coord, cell), got in zip(regions, parts, together, strict=True):
         alone = dec.query(region, (h, w), coord, cell.contiguous())
         assert (got - alone).abs().max().item() <= (1e-6 if precision == "exact" else 2e-3)
+
+
+@pytest.mark.parametrize("precision", ["exact", "fast"])
+@pytest.mark.parametrize("uniform_cell", [True, False])
+def test_a_query_gives_the_same_colour_whatever_shares_its_batch(model, sample_rgb, precision, uniform_cell):
+    """Alone (a batch of one: BLAS multiplies one row by another path), last in a short batch, or
+    amid a full one: every query's colour is the same, bit for bit, so tiles refined together
+    or apart, and exports in any grouping, give the same pixels."""
+    rgb = torch.from_numpy(np.ascontiguousarray(sample_rgb[60:100, 300:350])).permute(2, 0, 1)
+    with torch.no_grad():
+        feat = model.encode(rgb)[0]
+    h, w = feat.shape[-2:]
+    dec = FoldedDecoder(model, precision, batch_size=64)
+    region = dec.project_region(F.pad(feat, (1, 1, 1, 1)), 0, 0)
+    g = torch.Generator().manual_seed(5)
+    coord = torch.rand(129, 2, generator=g) * 2 - 1  # two full batches and one of a single query
+    cell = torch.tensor([[2 / (h * 9.0), 2 / (w * 9.0)]])
+    cells = cell.expand(129, 2) if uniform_cell else cell.repeat(129, 1)
+    together = dec.query(region, (h, w), coord, cells)
+    for i in (0, 63, 64, 128):
+        alone = dec.query(region, (h, w), coord[i:i + 1], cells[i:i + 1])
+        assert torch.equal(alone[0], together[i]), i
