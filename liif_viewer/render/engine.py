@@ -41,8 +41,12 @@ from .viewport import Viewport
 
 __all__ = ["RenderEngine", "RenderStep", "PRECISIONS", "MIN_LIIF_SIDE", "averaged"]
 
-#: Tiles refined together (one shared MLP query per refinement level) in fast mode at high zoom.
+#: Tiles refined together (one shared MLP query per refinement level) in fast mode at high zoom: at
+#: least this many, and more while their code projections stay under CPU_GROUP_CODES codes (those of
+#: GROUP_TILES tiles at x4, ~36 MB): a 1920x1080 view at x30 refines its 40 tiles together, 5% faster
+#: than in groups of 8 (fewer, larger decoder queries), with the same pixels.
 GROUP_TILES = 8
+CPU_GROUP_CODES = GROUP_TILES * (256 // 4 + 3) ** 2
 #: On a GPU, tiles go together while their code projections stay under this many codes (256 MB).
 GPU_GROUP_CODES = 1 << 18
 #: Fast mode reads codes from the fast (bf16) encoder up to this zoom and exact ones above: the
@@ -323,17 +327,18 @@ class RenderEngine:
     def _groups(self, vp: Viewport, tiles: list[tuple[int, int]], precision: str) -> list[list[tuple[int, int]]]:
         """Tiles in runs that are rendered together (shared MLP batches).
 
-        On the CPU: GROUP_TILES when refining adaptively (many small queries), else one by one
+        On the CPU: GROUP_TILES or more when refining adaptively (many small queries), else one by one
         (each tile is one big query, and the view fills in tile by tile). On a GPU: as many as
         keep the tiles' layer-1 projections under GPU_GROUP_CODES codes, since one tile's query
         is far too small to keep a GPU busy (H200: whole-view groups 0.76-0.96x the time).
         """
+        codes = min((self.screen_tile / min(vp.sx, vp.sy) + 3) ** 2, 4 * self.screen_tile ** 2)  # per tile
         if self.device.type != "cpu":
-            scale = min(vp.sx, vp.sy)
-            codes = min((self.screen_tile / scale + 3) ** 2, 4 * self.screen_tile ** 2)  # per tile, dense or sparse
             size = max(1, int(GPU_GROUP_CODES // codes))
+        elif self._adaptive(precision, (vp.sx, vp.sy)):
+            size = max(GROUP_TILES, int(CPU_GROUP_CODES // codes))
         else:
-            size = GROUP_TILES if self._adaptive(precision, (vp.sx, vp.sy)) else 1
+            size = 1
         return [tiles[i:i + size] for i in range(0, len(tiles), size)]
 
     # --- composing views ----------------------------------------------------------------------------
