@@ -17,7 +17,8 @@ miss one. These checks read the filled result instead, at no extra evaluation:
   unchanged, so larger blocks are also judged at pixel scale against a higher limit:
   the valley shows on the evaluated lines that cross it.
 
-Blocks flagged by either are refined further (see :meth:`.lod.TileSampler.refine_steps`).
+Blocks flagged by either are refined further (see :meth:`.lod.TileSampler.refine_steps`); a block
+found unsuspicious is judged again only once a value it reads has changed (:class:`Changes`).
 :func:`steep` finds the pixels where bf16's rounding error can reach a level: it grows with
 the local slope (in the stress study every error above 0.75 levels sat where neighbouring
 pixels differ by 7.6 levels or more), so exports re-evaluate those in fp32.
@@ -102,21 +103,23 @@ def by_shape(blocks: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarra
     order = np.argsort(shapes, kind="stable")
     out = []
     for idx in np.split(order, np.flatnonzero(np.diff(shapes[order])) + 1):
-        if not len(idx):
-            continue
         height, width = b[idx[0]] - a[idx[0]] + 1, d[idx[0]] - c[idx[0]] + 1
         dy, dx = np.divmod(np.arange(height * width), width)
         out.append((idx, a[idx][:, None] + dy, c[idx][:, None] + dx))
     return out
 
 
-def block_pixels(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows and cols of every pixel of the blocks (a, b, c, d), edges included (repeats possible)."""
-    groups = by_shape(blocks)
+def _pixels(groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and cols of every pixel of :func:`by_shape`'s groups, group after group."""
     if not groups:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return (np.concatenate([rows.ravel() for _, rows, _ in groups]),
             np.concatenate([cols.ravel() for *_, cols in groups]))
+
+
+def block_pixels(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and cols of every pixel of the blocks (a, b, c, d), edges included (repeats possible)."""
+    return _pixels(by_shape(blocks))
 
 
 def _channel_max(a: np.ndarray) -> np.ndarray:
@@ -154,8 +157,7 @@ def pixel_suspects(values: np.ndarray, blocks: np.ndarray, rect: Rect, limit: fl
     if not len(blocks):
         return np.zeros(0, bool)
     groups = by_shape(blocks)
-    rows = np.concatenate([rows.ravel() for _, rows, _ in groups])
-    cols = np.concatenate([cols.ravel() for *_, cols in groups])
+    rows, cols = _pixels(groups)
     r0, r1, c0, c1 = rect
     if 4 * len(rows) < (r1 - r0) * (c1 - c0):  # few pixels: at those only
         d2 = _second_differences_at(values, rows, cols, rect)
