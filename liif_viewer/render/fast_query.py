@@ -87,7 +87,7 @@ def _pad_rows(act: torch.Tensor) -> torch.Tensor:
 
 def _two_rows(x: torch.Tensor) -> torch.Tensor:
     """``x`` with its one row repeated when it has one: BLAS multiplies a single row by another path
-    (gemv), whose sums differ by ~1e-6, and a query's colour must not depend on what shares its batch."""
+    (gemv), whose sums differ in the last bits, and a query's colour must not depend on what shares its batch."""
     return x.repeat(2, 1) if x.shape[0] == 1 else x
 
 
@@ -279,6 +279,8 @@ class FoldedDecoder:
         part's members are found in one go, the parts' projections are read through one table,
         and each batch is one gather, whatever parts it holds.
         """
+        if not parts:
+            return []
         sizes = [norm.shape[0] for _, norm, _ in parts]
         # Fast mode: parts whose queries share one cell size (expanded rows) read projections with
         # that cell's layer-1 term added once, instead of adding it to every query.
