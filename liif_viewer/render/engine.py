@@ -101,12 +101,15 @@ class RenderEngine:
 
     def __init__(self, model: LIIF, device: torch.device | str = "cpu", screen_tile: int = 256,
                  feature_tile: int = 48, feature_budget_bytes: int = 1 << 30,
-                 tile_budget_bytes: int = 256 << 20,
-                 background: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> None:
+                 tile_budget_bytes: int = 256 << 20, background: tuple[float, float, float] = (0.0, 0.0, 0.0),
+                 exact_feature_tile: int | None = None) -> None:
         self.model = model
         self.device = torch.device(device)
         self.screen_tile = screen_tile
         self.feature_tile = feature_tile
+        #: tile of the fp32 store, if not ``feature_tile``: its codes equal the whole image's on any tiling,
+        #: so a one-off render (an export) can encode in small tiles and pay for fewer codes it does not show
+        self.exact_feature_tile = exact_feature_tile or feature_tile
         self.feature_budget_bytes = feature_budget_bytes
         self.background = background
         #: fast mode refines adaptively at high zoom (see .lod); False evaluates every pixel.
@@ -190,8 +193,9 @@ class RenderEngine:
         key, kind = ("fast", "fast") if fast else ("fp32", "exact")
         store = self._stores.get(key)
         if store is None:
-            store = self._stores[key] = FeatureStore(self.model, self.rgb, kind, self.device,
-                                                     self.feature_tile, self.feature_budget_bytes)
+            tile = self.feature_tile if fast else self.exact_feature_tile
+            store = self._stores[key] = FeatureStore(self.model, self.rgb, kind, self.device, tile,
+                                                     self.feature_budget_bytes)
         other = self._stores.get("fp32" if fast else "fast")
         if other is not None and other.budget_bytes != self.feature_budget_bytes // 4:
             other.set_budget(self.feature_budget_bytes // 4)
@@ -358,17 +362,20 @@ class RenderEngine:
         return max(0, c1 - c0) * max(0, r1 - r0)
 
     def iter_view_tiles(self, vp: Viewport, precision: str = "exact", cancel: CancelToken | None = None,
-                        cache: bool = True, order: str = "centre") -> Iterator[tuple[int, int, np.ndarray]]:
+                        cache: bool = True, order: str = "centre",
+                        share: tuple[int, int] = (0, 1)) -> Iterator[tuple[int, int, np.ndarray]]:
         """LIIF of ``vp`` tile by tile: yields (screen x0, screen y0, float32 block) covering the view once.
 
         ``order`` is ``centre`` (nearest the middle first) or ``rows`` (top to bottom, for export);
-        ``cache=False`` keeps the screen-tile cache out of it (one-off exports).
+        ``cache=False`` keeps the screen-tile cache out of it (one-off exports). ``share`` (k, n) yields
+        only every n-th tile in that order from the k-th: the n shares (0, n) ... (n - 1, n) cover the view once.
         """
         t = self.screen_tile
         ox, oy = vp.origin_lattice
         tiles = vp.visible_tiles(self.screen_tile)
         if order == "rows":
             tiles.sort(key=lambda k: (k[1], k[0]))
+        tiles = tiles[share[0]::share[1]]
         if not self.liif_applies:  # too small for LIIF: the stand-in, tile by tile
             for tx, ty in tiles:
                 cx0, cy0 = max(0, tx * t - ox), max(0, ty * t - oy)
@@ -392,9 +399,26 @@ class RenderEngine:
                 cx1, cy1 = min(vp.width, x0 + t), min(vp.height, y0 + t)
                 yield cx0, cy0, tile[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
 
-    def tile_count(self, vp: Viewport) -> int:
-        """How many screen tiles ``iter_view_tiles`` yields for ``vp``."""
-        return len(vp.visible_tiles(self.screen_tile))
+    def tile_count(self, vp: Viewport, share: tuple[int, int] = (0, 1)) -> int:
+        """How many screen tiles ``iter_view_tiles`` yields for ``vp`` (and ``share``)."""
+        return len(range(share[0], len(vp.visible_tiles(self.screen_tile)), share[1]))
+
+    def refines_adaptively(self, vp: Viewport, precision: str) -> bool:
+        """Whether a LIIF render of ``vp`` in ``precision`` refines adaptively (fast mode's level of detail),
+        rather than evaluating every pixel or giving the stand-in or the area-averaged input."""
+        return self.liif_applies and not self.averages(vp, precision) and self._adaptive(precision, (vp.sx, vp.sy))
+
+    def encode_view(self, vp: Viewport, precision: str, cancel: CancelToken | None = None) -> bool:
+        """Encode every feature tile a LIIF render of ``vp`` reads, when together they fit the feature budget;
+        whether they are all cached now (renders of ``vp`` then encode nothing)."""
+        store = self.features(precision, min(vp.sx, vp.sy))
+        tiles = vp.visible_tiles(self.screen_tile)
+        keys = sorted({fk for k in tiles for fk in self._view_feature_keys(vp, k, precision)})
+        if len(keys) * store.tile ** 2 * self.model.feat_dim * 4 > store.budget_bytes:
+            return False
+        for _ in store.encode_iter(keys, cancel, (vp.center_y, vp.center_x)):
+            pass
+        return all(store.has(k) for k in keys)
 
     def render_liif_sync(self, vp: Viewport, precision: str = "exact",
                          cancel: CancelToken | None = None) -> np.ndarray:

@@ -72,6 +72,19 @@ def test_an_export_job_leaves_the_engine_it_is_given_as_it_was(model, crop):
     assert own.rgb is document.rgb  # the document's pixels, not a copy
 
 
+def test_an_export_encodes_the_codes_near_its_region_only(model, sample_rgb):
+    request = ExportRequest((198.0, 132.0, 64.0, 36.0), (1920, 1080), "liif", "exact")  # x30, the bench's export
+    own = export_engine(ImageDocument(sample_rgb), model)
+    viewer = RenderEngine(model)
+    viewer.set_image(sample_rgb)
+    codes = {}
+    for name, engine in (("export", own), ("viewer", viewer)):
+        assert engine.encode_view(request.viewport, "exact")
+        codes[name] = engine.features("exact").cached_bytes // (model.feat_dim * 4)
+    read = (64 + 2 * 2) * (36 + 2 * 2)  # the region's codes, with the unfold's and the ensemble's margins
+    assert codes["export"] <= 1.5 * read < 2 * read <= codes["viewer"]  # fp32 codes equal on any tiling
+
+
 def test_run_export_renders_on_its_own_engine_and_stops_at_a_cancel(model, crop):
     document = ImageDocument(np.ascontiguousarray(crop), path="/photos/eye.png")
     request = ExportRequest((20.0, 15.0, 8.0, 6.0), (320, 240), "liif", "fast")
