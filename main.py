@@ -1,8 +1,6 @@
 """Entry point: ``python main.py COMMAND ...``; see ``python main.py --help``."""
 
-import sys
-
-from liif_viewer.cli import main
+from liif_viewer.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

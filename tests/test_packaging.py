@@ -47,7 +47,7 @@ def test_wheel_holds_the_data_the_program_reads(wheel):
     assert "liif_viewer/cli/__init__.py" in names and "liif_viewer/model/weights.py" in names
     assert wheel.read(data + "models/manifest.toml") == (ROOT / "models" / "manifest.toml").read_bytes()
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "liif-viewer = liif_viewer.cli:main" in wheel.read(entry_points).decode()
+    assert "liif-viewer = liif_viewer.cli:run" in wheel.read(entry_points).decode()
 
 
 def test_checkout_keeps_data_and_weights_in_its_own_folders(monkeypatch):

@@ -85,3 +85,10 @@ def test_main_py_runs_as_a_process(photo, tmp_path):
     assert "Traceback" not in proc.stderr
     with Image.open(out) as img:
         assert img.size == (61, 47) and img.format == "JPEG"
+
+
+@pytest.mark.parametrize("entry", [["main.py"], ["-m", "liif_viewer"]])
+def test_the_entry_points_exit_with_the_commands_status(tmp_path, entry):
+    proc = subprocess.run([sys.executable, *entry, "upscale", str(tmp_path / "missing.png"), "-o",
+                           str(tmp_path / "o.png"), "--scale", "2"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1 and proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
