@@ -35,6 +35,7 @@ def _render_export(args: argparse.Namespace, image: ImageDocument, request: Expo
         raise UserError(problem)
     from ..render.engine import MIN_LIIF_SIDE, averaged
     from ..tasks.export import export_label, run_export
+    from ..tasks.export_workers import export_workers
     if request.method == "liif" and "liif" not in models:
         models["liif"] = load_model(args)
     model, device = models["liif"] if request.method == "liif" else (None, "cpu")
@@ -47,7 +48,8 @@ def _render_export(args: argparse.Namespace, image: ImageDocument, request: Expo
         say("note: below 1:1 exact mode writes LIIF's own output, as the paper's code gives it (LIIF was "
              "trained for cells up to one input pixel, colours may drift); --fast writes the area-averaged input"
              if request.precision == "exact" else "note: below 1:1 this is the input area-averaged over each pixel")
-    result = run_export(image, model, device, request, update, cancel, liif_under_min_side=args.liif_under_2px)
+    result = run_export(image, model, device, request, update, cancel, liif_under_min_side=args.liif_under_2px,
+                        workers=export_workers())
     try:
         out = result.save(output, quality=args.quality)
     except ImageSaveError as exc:

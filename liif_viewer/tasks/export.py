@@ -27,6 +27,7 @@ from PIL import Image
 from ..cancel import Cancelled, CancelToken
 from ..files.image_io import ImageDocument, save_image, to_uint8
 from ..render.viewport import Viewport
+from .export_workers import render_shared, shares_work
 
 if TYPE_CHECKING:  # torch is imported only where an engine is made (the viewer's window starts without it)
     from ..render.engine import RenderEngine
@@ -126,9 +127,11 @@ class ExportJob:
     """Renders one export of ``engine``'s image into ``rgb8`` (uint8, H x W x 3); ``run`` yields progress and
     can be cancelled. The engine is used as given (``export_engine`` makes one with the export's settings)."""
 
-    def __init__(self, engine: RenderEngine, request: ExportRequest) -> None:
+    def __init__(self, engine: RenderEngine, request: ExportRequest, workers: int = 1) -> None:
         self.engine = engine
         self.request = request
+        #: processes a fast export that refines adaptively may use (see .export_workers); 1: this one only
+        self.workers = workers
         width, height = request.size
         self.rgb8 = np.empty((height, width, 3), np.uint8)
 
@@ -143,7 +146,11 @@ class ExportJob:
         cancel = cancel or CancelToken()
         vp, total = self.request.viewport, self.total_steps()
         if self.request.method == "liif":
-            tiles = self.engine.iter_view_tiles(vp, self.request.precision, cancel, cache=False, order="rows")
+            precision = self.request.precision
+            if shares_work(self.engine, vp, precision, self.workers) and self.engine.encode_view(vp, precision, cancel):
+                yield from render_shared(self.engine, vp, precision, self.rgb8, self.workers, cancel)
+                return
+            tiles = self.engine.iter_view_tiles(vp, precision, cancel, cache=False, order="rows")
             for done, (x0, y0, block) in enumerate(tiles, 1):
                 self.rgb8[y0:y0 + block.shape[0], x0:x0 + block.shape[1]] = to_uint8(block)
                 yield done, total
@@ -190,13 +197,14 @@ class ExportResult:
 
 def run_export(document: ImageDocument, model: object, device: object, request: ExportRequest,
                progress: Callable[[int, int], None] | None = None, cancel: CancelToken | None = None, *,
-               liif_under_min_side: bool = False) -> ExportResult:
+               liif_under_min_side: bool = False, workers: int = 1) -> ExportResult:
     """Render ``request`` of ``document`` on an engine of its own (``export_engine``; ``model`` shared,
     inference only, None for classic methods), reporting ``progress(done, total)`` after each tile or strip.
-    Raises :class:`~liif_viewer.cancel.Cancelled` when ``cancel`` stops it (nothing to save then)."""
+    Raises :class:`~liif_viewer.cancel.Cancelled` when ``cancel`` stops it (nothing to save then).
+    ``workers`` > 1 lets a fast export fork worker processes (see .export_workers: not from the viewer)."""
     start = time.perf_counter()
     engine = export_engine(document, model, device, liif_under_min_side)
-    job = ExportJob(engine, request)
+    job = ExportJob(engine, request, workers)
     for done, total in job.run(cancel):
         if progress is not None:
             progress(done, total)
