@@ -89,6 +89,6 @@ def test_main_py_runs_as_a_process(photo, tmp_path):
 
 @pytest.mark.parametrize("entry", [["main.py"], ["-m", "liif_viewer"]])
 def test_the_entry_points_exit_with_the_commands_status(tmp_path, entry):
-    proc = subprocess.run([sys.executable, *entry, "upscale", str(tmp_path / "missing.png"), "-o",
-                           str(tmp_path / "o.png"), "--scale", "2"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    command = [sys.executable, *entry, "upscale", str(tmp_path / "missing.png"), "-o", str(tmp_path / "o.png")]
+    proc = subprocess.run([*command, "--scale", "2"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1 and proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
