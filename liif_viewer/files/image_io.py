@@ -34,6 +34,10 @@ __all__ = ["ImageDocument", "ImageLoadError", "ImageSaveError", "load_image", "s
            "check_writable", "write_error_reason"]
 
 ALPHA_FORMATS = {".png", ".tif", ".tiff", ".webp"}
+#: zlib level of PNG outputs. Pillow's default, 6, took 0.40 s for a 1920x1080 export (13 s at 70 MP); over
+#: 32 images (Set14, Urban100 and their x3 upscales) 4 wrote 2.2x faster for files 2.6% larger (median; at
+#: most 21%), 3 wrote 2.6x faster for 6.5% larger (docs/performance.md).
+PNG_COMPRESS_LEVEL = 4
 _SUFFIX_FORMAT = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP",
                   ".bmp": "BMP"}
 _EXIF_ORIENTATION = 0x0112
@@ -193,6 +197,8 @@ def _encoder_options(fmt: str, quality: int, icc: bytes | None, exif: bytes | No
         opts["exif"] = exif
     if fmt in ("JPEG", "WEBP"):
         opts["quality"] = quality
+    if fmt == "PNG":
+        opts["compress_level"] = PNG_COMPRESS_LEVEL
     if fmt == "PNG" and pnginfo:
         from PIL.PngImagePlugin import PngInfo
 
