@@ -87,6 +87,19 @@ def test_a_cancel_stops_the_workers_too(model, crop):
     assert multiprocessing.active_children() == []
 
 
+def test_a_view_whose_codes_exceed_the_budget_stays_in_one_process(model, crop, one_process, monkeypatch):
+    import liif_viewer.tasks.export as export
+
+    monkeypatch.setattr(export, "render_shared", lambda *a, **k: pytest.fail("forked with codes over budget"))
+    engine = RenderEngine(model, screen_tile=64, feature_budget_bytes=64 << 10)  # 64 KB: 4 feature tiles
+    engine.lod = EXPORT
+    engine.set_image(crop)
+    job = ExportJob(engine, FAST_X24, 2)
+    assert shares_work(engine, FAST_X24.viewport, "fast", 2)
+    list(job.run())
+    np.testing.assert_array_equal(job.rgb8, one_process)
+
+
 def test_only_fast_renders_that_refine_adaptively_are_shared(model, crop):
     engine = _job(model, crop, FAST_X24, 2).engine
     vp = FAST_X24.viewport
