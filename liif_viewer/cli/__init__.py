@@ -48,8 +48,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 #: glibc's malloc in a process that runs one command and exits (not the viewer, which runs for hours and
-#: gives memory back): blocks up to this size come from the heap instead of being mapped afresh, and faulted
-#: in page by page, each time torch allocates one (glibc's own threshold stops rising at this size)...
+#: gives memory back, nor ``bench``, which measures the viewer's renders and memory as the viewer runs):
+#: blocks up to this size come from the heap instead of being mapped afresh, and faulted in page by page,
+#: each time torch allocates one (glibc's own threshold stops rising at this size)...
 _MMAP_THRESHOLD_BYTES = 32 << 20
 #: ...and up to this much freed memory stays for reuse. A cold x30 export had taken 1.2 M page faults.
 _TRIM_THRESHOLD_BYTES = 512 << 20
@@ -69,18 +70,19 @@ def _keep_freed_memory() -> None:
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
+_GLIBC_DEFAULTS = ("view", "bench")  # the commands that keep glibc's own settings (see above)
 
 
 def run() -> NoReturn:
     """The process entry point (``main.py``, ``python -m liif_viewer``, ``liif-viewer``): one command, then exit.
 
-    Commands other than ``view`` keep freed memory for reuse (``_keep_freed_memory``). Before exiting,
+    Commands other than ``view`` and ``bench`` keep freed memory for reuse (``_keep_freed_memory``). Before exiting,
     every object left is moved out of the garbage collector's sight (``gc.freeze``): the process is
     ending, and the collection Python makes at exit would walk torch's objects for nothing (0.16 s of
     every command that loaded it). Files are closed and outputs written by then.
     """
     args = build_parser().parse_args()
-    if args.command != "view":
+    if args.command not in _GLIBC_DEFAULTS:
         _keep_freed_memory()
     code = _run(args)
     gc.freeze()

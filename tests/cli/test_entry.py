@@ -33,9 +33,12 @@ def test_a_command_keeps_freed_memory_and_exits_with_its_status(entry, tmp_path,
     assert calls == ["malloc", "freeze"] and capsys.readouterr().err.startswith("error: ")
 
 
-def test_the_viewer_gives_freed_memory_back(entry, tmp_path, capsys):
+def test_the_viewer_and_its_bench_keep_glibcs_defaults(entry, tmp_path, capsys):
     run, calls = entry
     assert run("view", str(tmp_path / "missing.png"), "--screenshot", str(tmp_path / "s.png")) == 1
+    assert calls == ["freeze"] and capsys.readouterr().err.startswith("error: ")
+    calls.clear()
+    assert run("bench", "--model", str(tmp_path / "missing.pth")) == 1
     assert calls == ["freeze"] and capsys.readouterr().err.startswith("error: ")
 
 
