@@ -27,7 +27,7 @@ from PIL import Image
 from ..cancel import Cancelled, CancelToken
 from ..files.image_io import ImageDocument, save_image, to_uint8
 from ..render.viewport import Viewport
-from .export_workers import render_shared, shares_work
+from .export_workers import render_shared, shared_array, shares_work
 
 if TYPE_CHECKING:  # torch is imported only where an engine is made (the viewer's window starts without it)
     from ..render.engine import RenderEngine
@@ -148,6 +148,7 @@ class ExportJob:
         if self.request.method == "liif":
             precision = self.request.precision
             if shares_work(self.engine, vp, precision, self.workers) and self.engine.encode_view(vp, precision, cancel):
+                self.rgb8 = shared_array(self.rgb8.shape)  # the workers write into it too
                 yield from render_shared(self.engine, vp, precision, self.rgb8, self.workers, cancel)
                 return
             tiles = self.engine.iter_view_tiles(vp, precision, cancel, cache=False, order="rows")

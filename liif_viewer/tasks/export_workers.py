@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from ..render.engine import RenderEngine
     from ..render.viewport import Viewport
 
-__all__ = ["MAX_WORKERS", "export_workers", "shares_work", "render_shared"]
+__all__ = ["MAX_WORKERS", "export_workers", "shares_work", "shared_array", "render_shared"]
 
 #: Most processes one export uses.
 MAX_WORKERS = 4
@@ -59,14 +59,19 @@ def shares_work(engine: RenderEngine, vp: Viewport, precision: str, workers: int
             and engine.tile_count(vp) >= 2 * workers)
 
 
+def shared_array(shape: tuple[int, ...], dtype: type = np.uint8) -> np.ndarray:
+    """A zeroed array in anonymous shared memory: what forked processes write into it, this one sees."""
+    count = int(np.prod(shape))
+    memory = mmap.mmap(-1, max(1, count * np.dtype(dtype).itemsize))
+    return np.frombuffer(memory, dtype, count).reshape(shape)  # the array keeps the mapping alive
+
+
 class _Shared:
     """What the processes share: the 8-bit output, tiles done per share, finished flags, a stop flag."""
 
-    def __init__(self, shape: tuple[int, int, int], shares: int) -> None:
-        self._pixels = mmap.mmap(-1, max(1, int(np.prod(shape))))  # anonymous and shared across fork
-        self._counts = mmap.mmap(-1, 8 * (2 * shares + 1))
-        self.rgb8 = np.frombuffer(self._pixels, np.uint8, int(np.prod(shape))).reshape(shape)
-        counts = np.frombuffer(self._counts, np.int64)
+    def __init__(self, rgb8: np.ndarray, shares: int) -> None:
+        self.rgb8 = rgb8
+        counts = shared_array((2 * shares + 1,), np.int64)
         self.done, self.finished, self.stop = counts[:shares], counts[shares:2 * shares], counts[2 * shares:]
 
     def render(self, engine: RenderEngine, vp: Viewport, precision: str, k: int, n: int,
@@ -100,8 +105,9 @@ def _work(shared: _Shared, engine: RenderEngine, vp: Viewport, precision: str, k
 
 def render_shared(engine: RenderEngine, vp: Viewport, precision: str, rgb8: np.ndarray, workers: int,
                   cancel: CancelToken | None = None) -> Iterator[tuple[int, int]]:
-    """Render ``vp`` into ``rgb8`` in ``workers`` processes (this one and forked ones), yielding (tiles done,
-    total) as they progress; stops early once ``cancel`` is set (``rgb8`` is then incomplete).
+    """Render ``vp`` into ``rgb8`` (a ``shared_array``) in ``workers`` processes (this one and forked ones),
+    yielding (tiles done, total) as they progress; stops early once ``cancel`` is set (``rgb8`` is then
+    incomplete).
 
     Encode the view's codes first (``RenderEngine.encode_view``), so that the workers share them.
     """
@@ -109,7 +115,7 @@ def render_shared(engine: RenderEngine, vp: Viewport, precision: str, rgb8: np.n
 
     cancel = cancel or CancelToken()
     total = engine.tile_count(vp)
-    shared = _Shared(rgb8.shape, workers)
+    shared = _Shared(rgb8, workers)
     threads_before = torch.get_num_threads()
     threads = max(1, _cores() // workers)
     context = multiprocessing.get_context("fork")
@@ -139,10 +145,8 @@ def render_shared(engine: RenderEngine, vp: Viewport, precision: str, rgb8: np.n
                 for _ in shared.render(engine, vp, precision, k, workers, cancel):  # failed, died or is none
                     reported = int(shared.done.sum())
                     yield reported, total
-        if not cancel.cancelled:
-            rgb8[...] = shared.rgb8
-            if reported != total:
-                yield total, total
+        if not cancel.cancelled and reported != total:
+            yield total, total
     finally:
         shared.stop[0] = 1
         for proc in procs.values():
