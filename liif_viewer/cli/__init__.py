@@ -56,6 +56,10 @@ _MMAP_THRESHOLD_BYTES = 32 << 20
 _TRIM_THRESHOLD_BYTES = 512 << 20
 
 
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
+_GLIBC_DEFAULTS = ("view", "bench")  # the commands that keep glibc's own settings (see above)
+
+
 def _keep_freed_memory() -> None:
     """Set glibc's malloc as above (elsewhere, nothing): its thresholds otherwise follow the sizes freed so
     far, so a command's speed depended on the order of its first allocations (docs/performance.md)."""
@@ -69,8 +73,6 @@ def _keep_freed_memory() -> None:
         pass
 
 
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
-_GLIBC_DEFAULTS = ("view", "bench")  # the commands that keep glibc's own settings (see above)
 
 
 def run() -> NoReturn:

@@ -252,6 +252,10 @@ class RenderEngine:
         rect = None if inside is None else self._view_rect(vp, *k, inside)
         return [] if rect is None else self.tile_feature_keys((vp.sx, vp.sy), *k, precision, rect)
 
+    def _tiles_feature_keys(self, vp: Viewport, tiles: list[tuple[int, int]], precision: str) -> list[tuple[int, int]]:
+        """Feature tiles that the parts of lattice ``tiles`` shown by ``vp`` read, each once, sorted."""
+        return sorted({fk for k in tiles for fk in self._view_feature_keys(vp, k, precision)})
+
     def _adaptive(self, precision: str, scale: Scale) -> bool:
         """Whether fast mode refines adaptively at ``scale`` (else it evaluates every pixel)."""
         return precision == "fast" and self.adaptive and min(scale) > self.adaptive_min_zoom
@@ -389,7 +393,7 @@ class RenderEngine:
                 yield x0, y0, self.render_classic(vp.sub_view(x0, y0, x1 - x0, y1 - y0), "area")
             return
         store = self.features(precision, min(vp.sx, vp.sy))  # the view's feature blocks: few halos in all
-        store.plan({fk for k in tiles for fk in self._view_feature_keys(vp, k, precision)}, (vp.center_y, vp.center_x))
+        store.plan(self._tiles_feature_keys(vp, tiles, precision), (vp.center_y, vp.center_x))
         for group in self._groups(vp, tiles, precision):
             for (tx, ty), tile in zip(group, self.liif_tiles(vp, group, precision, cancel), strict=True):
                 if not cache:
@@ -399,9 +403,9 @@ class RenderEngine:
                 cx1, cy1 = min(vp.width, x0 + t), min(vp.height, y0 + t)
                 yield cx0, cy0, tile[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
 
-    def tile_count(self, vp: Viewport, share: tuple[int, int] = (0, 1)) -> int:
-        """How many screen tiles ``iter_view_tiles`` yields for ``vp`` (and ``share``)."""
-        return len(range(share[0], len(vp.visible_tiles(self.screen_tile)), share[1]))
+    def tile_count(self, vp: Viewport) -> int:
+        """How many screen tiles ``iter_view_tiles`` yields for ``vp``."""
+        return len(vp.visible_tiles(self.screen_tile))
 
     def refines_adaptively(self, vp: Viewport, precision: str) -> bool:
         """Whether a LIIF render of ``vp`` in ``precision`` refines adaptively (fast mode's level of detail),
@@ -412,8 +416,7 @@ class RenderEngine:
         """Encode every feature tile a LIIF render of ``vp`` reads, when together they fit the feature budget;
         whether they are all cached now (renders of ``vp`` then encode nothing)."""
         store = self.features(precision, min(vp.sx, vp.sy))
-        tiles = vp.visible_tiles(self.screen_tile)
-        keys = sorted({fk for k in tiles for fk in self._view_feature_keys(vp, k, precision)})
+        keys = self._tiles_feature_keys(vp, vp.visible_tiles(self.screen_tile), precision)
         if len(keys) * store.tile ** 2 * self.model.feat_dim * 4 > store.budget_bytes:
             return False
         for _ in store.encode_iter(keys, cancel, (vp.center_y, vp.center_x)):
@@ -455,7 +458,7 @@ class RenderEngine:
         tiles = vp.visible_tiles(self.screen_tile)
         missing = [k for k in tiles if not self.tile_job(vp, *k, precision, cancel)[2]]
         store = self.features(precision, min(vp.sx, vp.sy))
-        keys = sorted({fk for k in missing for fk in self._view_feature_keys(vp, k, precision)})
+        keys = self._tiles_feature_keys(vp, missing, precision)
         store.pin(keys)
         store.plan(keys, (vp.center_y, vp.center_x))  # the view's blocks: few halos, the centre first
         if not missing:
