@@ -282,9 +282,11 @@ class FoldedDecoder:
         if not parts:
             return []
         sizes = [norm.shape[0] for _, norm, _ in parts]
-        # Fast mode: parts whose queries share one cell size (expanded rows) read projections with
-        # that cell's layer-1 term added once, instead of adding it to every query.
-        uniform = self.precision == "fast" and all(cell.shape[0] == 0 or cell.stride(0) == 0 for *_, cell in parts)
+        # Fast mode: parts whose queries share one cell size (expanded rows; a part of one query has one)
+        # read projections with that cell's layer-1 term added once, instead of adding it to every query.
+        # A part of one query used to fail this test and send the whole call down the other path, whose
+        # sums in another order made a colour depend on what shared its call.
+        uniform = self.precision == "fast" and all(cell.shape[0] <= 1 or cell.stride(0) == 0 for *_, cell in parts)
         tables: dict[int, tuple[int, torch.Tensor]] = {}  # id(region) → (first row in the table, rows)
         for region, _, cell in parts:
             if id(region) not in tables:

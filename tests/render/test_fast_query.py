@@ -158,3 +158,13 @@ def test_a_query_gives_the_same_colour_whatever_shares_its_batch(model, sample_r
     for i in (0, 63, 64, 128):
         alone = dec.query(region, (h, w), coord[i:i + 1], cells[i:i + 1])
         assert torch.equal(alone[0], together[i]), i
+    # Beside another tile's part, of one query or of many: the same colours again (enough queries that a
+    # layer-1 sum in another order shows: 1 in ~400 differed when a part of one query changed the path).
+    many = torch.rand(4000, 2, generator=g) * 2 - 1
+    many_cells = cell.expand(4000, 2) if uniform_cell else cell.repeat(4000, 1)
+    alone = dec.query(region, (h, w), many, many_cells)
+    other = dec.project_region(F.pad(feat, (1, 1, 1, 1)), 0, 0)
+    for n in (1, 5):
+        mine = cell.expand(n, 2) if uniform_cell else cell.repeat(n, 1)  # as a tile asks: (1, 2) expanded
+        first, _ = dec.query_parts([(region, many, many_cells), (other, coord[:n], mine)], (h, w))
+        assert torch.equal(first, alone), n
